@@ -1,0 +1,165 @@
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { s3BucketNameProblem } from "../config";
+import type { LambdaFunction } from "./function";
+import { type IGrantable, pascalSid } from "./grants";
+
+export interface BucketProps {
+  /** Physical bucket name; may be a Terraform expression (checked only when literal). */
+  readonly bucketName: string;
+  /** Delete all objects on destroy. @default false (a bucket with data refuses to be destroyed) */
+  readonly forceDestroy?: boolean;
+  /** Keep object versions. @default false */
+  readonly versioned?: boolean;
+  /** Expire every object this many days after creation. @default never */
+  readonly expireAfterDays?: number;
+  /** Deny every request not made over TLS. @default true */
+  readonly enforceTls?: boolean;
+}
+
+/**
+ * A private S3 bucket: all four public access blocks, SSE-S3 encryption, a TLS-only bucket
+ * policy, and optional versioning and expiry. Grants take a key prefix so a function can be
+ * limited to e.g. `tmp/exec/`.
+ */
+export class Bucket extends Construct {
+  readonly resource: S3Bucket;
+  readonly publicAccessBlock: S3BucketPublicAccessBlock;
+  private notification?: { resource: S3BucketNotification; functions: unknown[] };
+
+  constructor(scope: Construct, id: string, props: BucketProps) {
+    super(scope, id);
+    const { bucketName, forceDestroy = false, versioned = false, expireAfterDays, enforceTls = true } = props;
+    if (!Token.isUnresolved(bucketName)) {
+      const problem = s3BucketNameProblem(bucketName);
+      if (problem) throw new Error(`${this.node.path}: bucket name "${bucketName}" ${problem}`);
+    }
+    if (expireAfterDays !== undefined && (!Number.isInteger(expireAfterDays) || expireAfterDays < 1)) {
+      throw new Error(`${this.node.path}: expireAfterDays ${expireAfterDays} must be a positive integer`);
+    }
+
+    this.resource = new S3Bucket(this, "Resource", { bucket: bucketName, forceDestroy });
+    this.publicAccessBlock = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
+      bucket: this.resource.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
+      bucket: this.resource.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    });
+    if (versioned) {
+      new S3BucketVersioningA(this, "Versioning", {
+        bucket: this.resource.id,
+        versioningConfiguration: { status: "Enabled" },
+      });
+    }
+    if (expireAfterDays !== undefined) {
+      new S3BucketLifecycleConfiguration(this, "Lifecycle", {
+        bucket: this.resource.id,
+        rule: [
+          {
+            id: `expire-after-${expireAfterDays}-days`,
+            status: "Enabled",
+            filter: [{ prefix: "" }],
+            expiration: [{ days: expireAfterDays }],
+            abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+          },
+        ],
+      });
+    }
+    if (enforceTls) {
+      const tlsOnly = new DataAwsIamPolicyDocument(this, "TlsOnlyPolicy", {
+        statement: [
+          {
+            sid: "DenyInsecureTransport",
+            effect: "Deny",
+            actions: ["s3:*"],
+            principals: [{ type: "*", identifiers: ["*"] }],
+            resources: [this.arn, `${this.arn}/*`],
+            condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+          },
+        ],
+      });
+      // After the public access block: a policy put while it is being set up can be refused.
+      new S3BucketPolicy(this, "Policy", {
+        bucket: this.resource.id,
+        policy: tlsOnly.json,
+        dependsOn: [this.publicAccessBlock],
+      });
+    }
+  }
+
+  get arn(): string {
+    return this.resource.arn;
+  }
+
+  get bucketName(): string {
+    return this.resource.bucket;
+  }
+
+  /** s3:GetObject on keys under `prefix` (default: every key). */
+  grantRead(grantee: IGrantable, prefix = "", sid = `Read${pascalSid(this.node.id)}${pascalSid(prefix)}`): void {
+    this.grantObjects(grantee, sid, ["s3:GetObject"], prefix);
+  }
+
+  /** s3:PutObject on keys under `prefix` (default: every key). */
+  grantWrite(grantee: IGrantable, prefix = "", sid = `Write${pascalSid(this.node.id)}${pascalSid(prefix)}`): void {
+    this.grantObjects(grantee, sid, ["s3:PutObject"], prefix);
+  }
+
+  /** s3:GetObject and s3:PutObject on keys under `prefix` (default: every key). */
+  grantReadWrite(
+    grantee: IGrantable,
+    prefix = "",
+    sid = `ReadWrite${pascalSid(this.node.id)}${pascalSid(prefix)}`,
+  ): void {
+    this.grantObjects(grantee, sid, ["s3:GetObject", "s3:PutObject"], prefix);
+  }
+
+  private grantObjects(grantee: IGrantable, sid: string, actions: string[], prefix: string): void {
+    if (prefix !== "" && !prefix.endsWith("/")) {
+      throw new Error(`${this.node.path}: grant prefix "${prefix}" must end with "/"`);
+    }
+    grantee.grantPrincipal.addToPolicy({ sid, actions, resources: [`${this.arn}/${prefix}*`] });
+  }
+
+  /**
+   * Invokes `fn` when an object is created under `prefix` with `suffix`. Adds the invoke
+   * permission for S3 (scoped to this bucket and account) and orders the notification after it.
+   */
+  notifyFunction(fn: LambdaFunction, props: { prefix: string; suffix: string; sourceAccount: string }): void {
+    if (this.notification) {
+      throw new Error(`${this.node.path}: one bucket notification per bucket; add targets to it instead`);
+    }
+    const permission = fn.allowInvokeFrom(`AllowS3Invoke${pascalSid(this.node.id)}`, {
+      principal: "s3.amazonaws.com",
+      sourceArn: this.arn,
+      sourceAccount: props.sourceAccount,
+    });
+    const resource = new S3BucketNotification(this, "Notification", {
+      bucket: this.resource.id,
+      lambdaFunction: [
+        {
+          id: `${fn.node.id}-on-${pascalSid(props.suffix)}`,
+          lambdaFunctionArn: fn.arn,
+          events: ["s3:ObjectCreated:*"],
+          filterPrefix: props.prefix,
+          filterSuffix: props.suffix,
+        },
+      ],
+      dependsOn: [permission],
+    });
+    this.notification = { resource, functions: [fn] };
+  }
+}

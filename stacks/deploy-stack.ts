@@ -1,0 +1,293 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { Fn, ref, TerraformLocal, TerraformOutput, TerraformVariable, Token } from "cdktf";
+import type { Construct } from "constructs";
+import { envPrefix, type IacCiConfig } from "../config";
+import { Bucket } from "../constructs/bucket";
+import { CodeBuildProject } from "../constructs/codebuild-project";
+import { LambdaFunction } from "../constructs/function";
+import { HttpApi } from "../constructs/http-api";
+import { IacCiStack } from "../constructs/stack-base";
+import { lambdaInvokeTask, StateMachine } from "../constructs/state-machine";
+import { Table } from "../constructs/table";
+import {
+  CODEBUILD_WORKER_COMMAND,
+  ENV,
+  FUNCTIONS,
+  type FunctionKey,
+  ORDER_NAME_INDEX,
+  RESULT_OBJECT_SUFFIX,
+  S3_PREFIX,
+  TABLE_KEYS,
+} from "../lambdas/contract";
+import { repositoryName } from "./ecr-stack";
+
+export const DEPLOY_STACK = "02-deploy";
+
+/** Size and time of each function (from the seed's P4.3). */
+export const FUNCTION_SIZING: Record<FunctionKey, { timeout: number; memorySize: number }> = {
+  processWebhook: { timeout: 300, memorySize: 512 },
+  orchestrator: { timeout: 600, memorySize: 512 },
+  watchdogCheck: { timeout: 60, memorySize: 256 },
+  worker: { timeout: 600, memorySize: 1024 },
+};
+
+/** The watchdog never loops longer than this (the longest order deadline plus slack). */
+export const WATCHDOG_TIMEOUT_SECONDS = 12 * 60 * 60;
+/** Seconds between two watchdog checks. */
+export const WATCHDOG_WAIT_SECONDS = 60;
+
+/**
+ * 02-deploy: the iac-ci platform. An HTTP API and a function URL take webhooks; four functions
+ * from one image (tag chosen at plan time), a watchdog state machine, three tables, two
+ * short-lived buckets, a CodeBuild runner, and a least-privilege role for each.
+ */
+export class DeployStack extends IacCiStack {
+  readonly functions: Record<FunctionKey, LambdaFunction>;
+  readonly tables: { orders: Table; orderEvents: Table; locks: Table };
+  readonly buckets: { internal: Bucket; done: Bucket };
+  readonly watchdog: StateMachine;
+  readonly runner: CodeBuildProject;
+  readonly api: HttpApi;
+
+  constructor(scope: Construct, config: IacCiConfig) {
+    super(scope, DEPLOY_STACK, { config, state: "remote" });
+    const name = envPrefix(config);
+    const retention = config.logRetentionDays;
+
+    // Values that change per deploy are Terraform variables: CI plans the synthesized JSON
+    // with `-var image_tag=<sha>` and never re-synthesizes for a new image.
+    const imageTag = new TerraformVariable(this, "image_tag", {
+      type: "string",
+      default: config.defaultImageTag,
+      description: "Tag of the iac-ci image in the ECR repository (CI passes the commit SHA).",
+      validation: [
+        {
+          condition: '${can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))}',
+          errorMessage: "image_tag must be a valid image tag: letters, digits, _ . - (at most 128).",
+        },
+      ],
+    });
+    const ecrRepo = new TerraformVariable(this, "ecr_repo", {
+      type: "string",
+      default: "",
+      description: `Image repository URL; empty means the 01-ecr repository "${repositoryName(config)}" of this account.`,
+      validation: [
+        {
+          condition: '${var.ecr_repo == "" || can(regex("^[0-9]{12}\\\\.dkr\\\\.ecr\\\\.[a-z0-9-]+\\\\.amazonaws\\\\.com[.a-z]*/[a-z0-9._/-]+$", var.ecr_repo))}',
+          errorMessage: "ecr_repo must be empty or an ECR repository URL <account>.dkr.ecr.<region>.amazonaws.com/<name>.",
+        },
+      ],
+    });
+    const awsRegion = new TerraformVariable(this, "aws_region", {
+      type: "string",
+      default: config.region,
+      description: "AWS region of the platform's resources.",
+      validation: [
+        {
+          condition: '${can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))}',
+          errorMessage: "aws_region must be an AWS region code such as us-east-1.",
+        },
+      ],
+    });
+    this.provider.region = awsRegion.stringValue;
+
+    const account = new DataAwsCallerIdentity(this, "current", {});
+    const region = new DataAwsRegion(this, "current_region", {});
+    const accountId = account.accountId;
+    const regionName = region.region;
+
+    const defaultRepo = `${accountId}.dkr.ecr.${regionName}.amazonaws.com/${repositoryName(config)}`;
+    // coalesce skips the empty default, so an unset ecr_repo means the 01-ecr repository.
+    const imageRepo = new TerraformLocal(
+      this,
+      "image_repo",
+      Fn.coalesce([ecrRepo.stringValue, defaultRepo]),
+    );
+    const imageUri = new TerraformLocal(this, "lambda_image_uri", `${imageRepo.asString}:${imageTag.stringValue}`);
+    const repositoryArn = `arn:aws:ecr:${regionName}:${accountId}:repository/${Fn.element(Fn.split("/", imageRepo.asString), 1)}`;
+
+    // Bucket names as in the seed: the last 5 hex digits of sha256(workspace + region), so two
+    // workspaces or regions never collide. The environment is part of the name too.
+    const hash = new TerraformLocal(
+      this,
+      "bucket_hash",
+      Fn.substr(Fn.sha256(Fn.join("", [Token.asString(ref("terraform.workspace")), awsRegion.stringValue])), -5, -1),
+    );
+
+    this.tables = {
+      orders: new Table(this, "OrdersTable", {
+        tableName: `${name}-orders`,
+        partitionKey: { name: TABLE_KEYS.orders.partitionKey, type: "S" },
+        ttlAttribute: TABLE_KEYS.ttlAttribute,
+      }),
+      orderEvents: new Table(this, "OrderEventsTable", {
+        tableName: `${name}-order-events`,
+        partitionKey: { name: TABLE_KEYS.orderEvents.partitionKey, type: "S" },
+        sortKey: { name: TABLE_KEYS.orderEvents.sortKey, type: "S" },
+        ttlAttribute: TABLE_KEYS.ttlAttribute,
+        globalSecondaryIndexes: [
+          {
+            indexName: ORDER_NAME_INDEX.name,
+            partitionKey: { name: ORDER_NAME_INDEX.partitionKey, type: "S" },
+            sortKey: { name: ORDER_NAME_INDEX.sortKey, type: "N" },
+            projectionType: "ALL",
+          },
+        ],
+      }),
+      locks: new Table(this, "LocksTable", {
+        tableName: `${name}-orchestrator-locks`,
+        partitionKey: { name: TABLE_KEYS.locks.partitionKey, type: "S" },
+        ttlAttribute: TABLE_KEYS.ttlAttribute,
+      }),
+    };
+
+    // Both buckets hold only short-lived run data: objects expire after a day, and the
+    // buckets may be destroyed with their contents.
+    this.buckets = {
+      internal: new Bucket(this, "InternalBucket", {
+        bucketName: `${name}-internal-${hash.asString}`,
+        expireAfterDays: 1,
+        forceDestroy: true,
+      }),
+      done: new Bucket(this, "DoneBucket", {
+        bucketName: `${name}-done-${hash.asString}`,
+        expireAfterDays: 1,
+        forceDestroy: true,
+      }),
+    };
+
+    const runtimeEnvironment: Record<string, string> = {
+      [ENV.ordersTable]: this.tables.orders.resource.name,
+      [ENV.orderEventsTable]: this.tables.orderEvents.resource.name,
+      [ENV.locksTable]: this.tables.locks.resource.name,
+      [ENV.internalBucket]: this.buckets.internal.bucketName,
+      [ENV.doneBucket]: this.buckets.done.bucketName,
+    };
+
+    const makeFunction = (key: FunctionKey) => {
+      const { id, command } = FUNCTIONS[key];
+      const functionName = `${name}-${id.replace(/_/g, "-")}`;
+      return new LambdaFunction(this, id, {
+        functionName,
+        description: `iac-ci ${id} (${config.environment})`,
+        code: { kind: "image", imageUri: imageUri.asString, command: [command] },
+        ...FUNCTION_SIZING[key],
+        environment: runtimeEnvironment,
+        logRetentionDays: retention,
+        adoptRole: this.adopts(`${functionName}-role`),
+      });
+    };
+    // The orchestrator's policy names the worker, the watchdog and CodeBuild, so those exist first.
+    const worker = makeFunction("worker");
+    const watchdogCheck = makeFunction("watchdogCheck");
+
+    this.runner = new CodeBuildProject(this, "Runner", {
+      projectName: `${name}-runner`,
+      imageUri: imageUri.asString,
+      repositoryArn,
+      buildspec: [
+        "version: 0.2",
+        "phases:",
+        "  build:",
+        "    commands:",
+        `      - ${CODEBUILD_WORKER_COMMAND}`,
+        "",
+      ].join("\n"),
+      environment: runtimeEnvironment,
+      logRetentionDays: retention,
+      adoptRole: this.adopts(`${name}-runner-codebuild-role`),
+    });
+    this.buckets.internal.grantRead(this.runner, S3_PREFIX.exec);
+
+    this.watchdog = new StateMachine(this, "Watchdog", {
+      stateMachineName: `${name}-watchdog`,
+      invokes: [watchdogCheck],
+      logRetentionDays: retention,
+      adoptRole: this.adopts(`${name}-watchdog-role`),
+      definition: {
+        Comment: "Polls watchdog_check until the run has a result or its deadline passed.",
+        StartAt: "CheckResult",
+        TimeoutSeconds: WATCHDOG_TIMEOUT_SECONDS,
+        States: {
+          CheckResult: lambdaInvokeTask(watchdogCheck, "IsDone", FUNCTION_SIZING.watchdogCheck.timeout),
+          IsDone: {
+            Type: "Choice",
+            Choices: [{ Variable: "$.done", BooleanEquals: true, Next: "Succeed" }],
+            Default: "WaitStep",
+          },
+          WaitStep: { Type: "Wait", Seconds: WATCHDOG_WAIT_SECONDS, Next: "CheckResult" },
+          Succeed: { Type: "Succeed" },
+        },
+      },
+    });
+
+    const orchestrator = makeFunction("orchestrator");
+    const processWebhook = makeFunction("processWebhook");
+    this.functions = { processWebhook, orchestrator, watchdogCheck, worker };
+
+    // process_webhook: records orders and events, writes payloads, hands over to the orchestrator.
+    const webhookTableActions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"];
+    this.tables.orders.grant(processWebhook, "OrdersGetPutQuery", webhookTableActions);
+    this.tables.orderEvents.grant(processWebhook, "OrderEventsGetPutQuery", webhookTableActions);
+    this.buckets.internal.grantReadWrite(processWebhook, S3_PREFIX.exec);
+    processWebhook.grantPrincipal.addToPolicy({
+      sid: "ReadOwnParameters",
+      actions: ["ssm:GetParameter"],
+      resources: [`arn:aws:ssm:${regionName}:${accountId}:parameter/${config.prefix}/${config.environment}/*`],
+    });
+    processWebhook.grantPrincipal.addToPolicy({
+      sid: "ReadOwnSecrets",
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [`arn:aws:secretsmanager:${regionName}:${accountId}:secret:${config.prefix}/${config.environment}/*`],
+    });
+    orchestrator.grantInvoke(processWebhook);
+
+    // orchestrator: owns the order lifecycle.
+    for (const table of Object.values(this.tables)) table.grantReadWriteData(orchestrator);
+    this.buckets.internal.grantReadWrite(orchestrator, S3_PREFIX.callbacks);
+    this.buckets.internal.grantRead(orchestrator, S3_PREFIX.exec);
+    this.buckets.done.grantReadWrite(orchestrator);
+    worker.grantInvoke(orchestrator);
+    this.runner.grantStartBuild(orchestrator);
+    this.watchdog.grantStartExecution(orchestrator);
+
+    // watchdog_check: reads results, writes a timed_out result past the deadline.
+    this.buckets.internal.grantReadWrite(watchdogCheck, S3_PREFIX.callbacks);
+    // worker: reads its payload; results go through a presigned URL, not its own role.
+    this.buckets.internal.grantRead(worker, S3_PREFIX.exec);
+
+    this.buckets.internal.notifyFunction(orchestrator, {
+      prefix: S3_PREFIX.callbacks,
+      suffix: RESULT_OBJECT_SUFFIX,
+      sourceAccount: accountId,
+    });
+
+    this.api = new HttpApi(this, "Api", { apiName: `${name}-api`, logRetentionDays: retention });
+    this.api.addLambdaRoute("POST", "/webhook", processWebhook);
+    // Webhook senders (e.g. GitHub) cannot sign with SigV4; the handler verifies an HMAC
+    // signature of every request instead.
+    const webhookUrl = processWebhook.addFunctionUrl("NONE");
+
+    const byKey = <T>(pick: (fn: LambdaFunction) => T) =>
+      Object.fromEntries(Object.entries(this.functions).map(([k, fn]) => [FUNCTIONS[k as FunctionKey].id, pick(fn)]));
+    new TerraformOutput(this, "api_gateway_url", { value: this.api.url });
+    new TerraformOutput(this, "api_gateway_id", { value: this.api.apiId });
+    new TerraformOutput(this, "webhook_function_url", { value: webhookUrl.functionUrl });
+    new TerraformOutput(this, "lambda_function_names", { value: byKey((fn) => fn.resource.functionName) });
+    new TerraformOutput(this, "lambda_function_arns", { value: byKey((fn) => fn.arn) });
+    new TerraformOutput(this, "dynamodb_table_names", {
+      value: {
+        orders: this.tables.orders.resource.name,
+        order_events: this.tables.orderEvents.resource.name,
+        orchestrator_locks: this.tables.locks.resource.name,
+      },
+    });
+    new TerraformOutput(this, "s3_bucket_names", {
+      value: { internal: this.buckets.internal.bucketName, done: this.buckets.done.bucketName },
+    });
+    new TerraformOutput(this, "step_function_arn", { value: this.watchdog.arn });
+    new TerraformOutput(this, "codebuild_project_name", { value: this.runner.projectName });
+    new TerraformOutput(this, "image_uri", { value: imageUri.asString });
+  }
+}
