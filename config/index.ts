@@ -109,7 +109,11 @@ export function loadConfig(source: ConfigSource = { env: process.env }): IacCiCo
   const prefixIn = read(SETTINGS.prefix);
   const prefix = prefixIn.value ?? "iac-ci";
   if (!PREFIX_RULE.test(prefix)) {
-    fail(prefixIn.from, prefix, "must be 2-20 characters of lowercase letters, digits and hyphens, starting with a letter");
+    fail(
+      prefixIn.from,
+      prefix,
+      "must be 2-20 characters of lowercase letters, digits and hyphens, starting with a letter",
+    );
   }
 
   const environmentIn = read(SETTINGS.environment);
@@ -153,7 +157,8 @@ export function loadConfig(source: ConfigSource = { env: process.env }): IacCiCo
     .map((s) => s.trim())
     .filter((s) => s !== "");
   for (const role of adoptRoles) {
-    if (!ROLE_RULE.test(role)) fail(adoptIn.from, role, "is not a valid IAM role name (1-64 of letters, digits, +=,.@_-)");
+    if (!ROLE_RULE.test(role))
+      fail(adoptIn.from, role, "is not a valid IAM role name (1-64 of letters, digits, +=,.@_-)");
   }
 
   const retentionIn = read(SETTINGS.logRetentionDays);

@@ -1,7 +1,7 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Lazy, type ITerraformDependable, Token } from "cdktf";
+import { type ITerraformDependable, Lazy, Token } from "cdktf";
 import { Construct } from "constructs";
 
 /** A condition of an IAM statement (Terraform's `condition` block). */
@@ -70,7 +70,9 @@ export class ServiceRole extends Construct implements IGrantable {
     super(scope, id);
     const { roleName, assumedBy, adopt = false, description = "Managed by iac-ci (CDK for Terraform)" } = props;
     if (!Token.isUnresolved(roleName) && !/^[\w+=,.@-]{1,64}$/.test(roleName)) {
-      throw new Error(`${this.node.path}: role name "${roleName}" must be 1-64 characters of letters, digits and +=,.@_-`);
+      throw new Error(
+        `${this.node.path}: role name "${roleName}" must be 1-64 characters of letters, digits and +=,.@_-`,
+      );
     }
     this.roleName = roleName;
     this.adopted = adopt;

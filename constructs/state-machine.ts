@@ -107,7 +107,9 @@ export function validateDefinition(definition: StateMachineDefinition): string[]
     }
     if (state.Type === "Choice" && state.Choices.length === 0) problems.push(`choice "${name}" has no rules`);
   }
-  if (!Object.values(definition.States).some((s) => s.Type === "Succeed" || s.Type === "Fail" || ("End" in s && s.End))) {
+  if (
+    !Object.values(definition.States).some((s) => s.Type === "Succeed" || s.Type === "Fail" || ("End" in s && s.End))
+  ) {
     problems.push("no state ends the execution");
   }
   const reached = new Set<string>();
@@ -162,7 +164,7 @@ export class StateMachine extends Construct {
     if (problems.length) throw new Error(`${this.node.path}: invalid state machine definition: ${problems.join("; ")}`);
 
     this.role = new ServiceRole(this, "Role", { roleName, assumedBy: "states.amazonaws.com", adopt: adoptRole });
-    invokes.forEach((fn) => fn.grantInvoke(this.role, `Invoke${pascalSid(fn.node.id)}`));
+    for (const fn of invokes) fn.grantInvoke(this.role, `Invoke${pascalSid(fn.node.id)}`);
     this.role.addToPolicy({
       sid: "DeliverLogs",
       actions: [
@@ -180,7 +182,12 @@ export class StateMachine extends Construct {
     });
     this.role.addToPolicy({
       sid: "XRayTracing",
-      actions: ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+      actions: [
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+      ],
       resources: ["*"],
       wildcardReason: "X-Ray tracing APIs support no resource-level permissions",
     });

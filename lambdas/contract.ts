@@ -28,8 +28,7 @@ export const RESULT_OBJECT_SUFFIX = "result.json";
 /** Key of an order's job payload. */
 export const payloadKey = (orderId: string): string => `${S3_PREFIX.exec}${orderId}/payload.json`;
 /** Key of an order's run result. */
-export const resultKey = (orderId: string): string =>
-  `${S3_PREFIX.callbacks}${orderId}/${RESULT_OBJECT_SUFFIX}`;
+export const resultKey = (orderId: string): string => `${S3_PREFIX.callbacks}${orderId}/${RESULT_OBJECT_SUFFIX}`;
 
 /** DynamoDB key schemas. */
 export const TABLE_KEYS = {

@@ -3,7 +3,7 @@
 // everything it imports with esbuild (types are checked by `npm run typecheck`, not on every
 // synth) into one file with node_modules left external, then runs it. ~50 ms instead of the
 // seconds ts-node spends type-checking.
-"use strict";
+
 const path = require("node:path");
 const esbuild = require("esbuild");
 

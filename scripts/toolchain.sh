@@ -50,9 +50,8 @@ build_provider() {
     echo "require $module $pseudo"
     for r in "$@"; do echo "replace $r"; done
   } > "$src/go.mod"
-  printf 'package main\n\nimport _ "%s"\n' "$module" > "$src/tools.go"
-  ( cd "$src" && go mod download "$module" && go mod tidy >/dev/null 2>&1 || true
-    cd "$src" && go build -trimpath -ldflags="-s -w" -o "$bin.tmp" "$module" )
+  # GOFLAGS=-mod=mod lets `go build` record the provider's dependencies in the wrapper's go.sum.
+  ( cd "$src" && go build -trimpath -ldflags="-s -w" -o "$bin.tmp" "$module" )
   mkdir -p "$dest"
   mv "$bin.tmp" "$bin"
   log "provider $name $version: built ($(du -h "$bin" | cut -f1))"
@@ -60,13 +59,13 @@ build_provider() {
 
 install_moto() {
   local venv="$TOOLCHAIN_HOME/venv-moto-$MOTO_VERSION"
-  if [[ -x "$venv/bin/moto_server" ]]; then log "moto $MOTO_VERSION: cached"; return; fi
+  # The marker is written last, so an interrupted install is redone, never half-used.
+  if [[ -f "$venv/.complete" ]]; then log "moto $MOTO_VERSION: cached"; return; fi
   log "moto $MOTO_VERSION: creating virtualenv"
-  python3 -m venv "$venv.tmp"
-  "$venv.tmp/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-  rm -rf "$venv"; mv "$venv.tmp" "$venv"
-  # venv scripts carry absolute shebangs: rewrite them after the move.
-  sed -i "1s|$venv.tmp|$venv|" "$venv"/bin/*
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  touch "$venv/.complete"
   log "moto $MOTO_VERSION: installed"
 }
 

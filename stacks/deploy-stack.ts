@@ -74,8 +74,10 @@ export class DeployStack extends IacCiStack {
       description: `Image repository URL; empty means the 01-ecr repository "${repositoryName(config)}" of this account.`,
       validation: [
         {
-          condition: '${var.ecr_repo == "" || can(regex("^[0-9]{12}\\\\.dkr\\\\.ecr\\\\.[a-z0-9-]+\\\\.amazonaws\\\\.com[.a-z]*/[a-z0-9._/-]+$", var.ecr_repo))}',
-          errorMessage: "ecr_repo must be empty or an ECR repository URL <account>.dkr.ecr.<region>.amazonaws.com/<name>.",
+          condition:
+            '${var.ecr_repo == "" || can(regex("^[0-9]{12}\\\\.dkr\\\\.ecr\\\\.[a-z0-9-]+\\\\.amazonaws\\\\.com[.a-z]*/[a-z0-9._/-]+$", var.ecr_repo))}',
+          errorMessage:
+            "ecr_repo must be empty or an ECR repository URL <account>.dkr.ecr.<region>.amazonaws.com/<name>.",
         },
       ],
     });
@@ -99,11 +101,7 @@ export class DeployStack extends IacCiStack {
 
     const defaultRepo = `${accountId}.dkr.ecr.${regionName}.amazonaws.com/${repositoryName(config)}`;
     // coalesce skips the empty default, so an unset ecr_repo means the 01-ecr repository.
-    const imageRepo = new TerraformLocal(
-      this,
-      "image_repo",
-      Fn.coalesce([ecrRepo.stringValue, defaultRepo]),
-    );
+    const imageRepo = new TerraformLocal(this, "image_repo", Fn.coalesce([ecrRepo.stringValue, defaultRepo]));
     const imageUri = new TerraformLocal(this, "lambda_image_uri", `${imageRepo.asString}:${imageTag.stringValue}`);
     const repositoryArn = `arn:aws:ecr:${regionName}:${accountId}:repository/${Fn.element(Fn.split("/", imageRepo.asString), 1)}`;
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The local AWS emulator (moto's server) on a free loopback port.
+#   scripts/emulator.sh start   start one unless one is running; prints its endpoint
+#   scripts/emulator.sh stop    stop it and forget its state
+#   scripts/emulator.sh status  print the endpoint of the running emulator, or fail
+# EMULATOR_HOME (default <repo>/.emulator/default) holds its pid, endpoint and log, so test
+# runs can use an emulator of their own beside a developer's.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/versions.sh
+source "$ROOT/scripts/versions.sh"
+HOME_DIR="${EMULATOR_HOME:-$ROOT/.emulator/default}"
+MOTO_BIN="$TOOLCHAIN_HOME/venv-moto-$MOTO_VERSION/bin/moto_server"
+
+alive() {
+  [[ -f "$HOME_DIR/pid" && -f "$HOME_DIR/endpoint" ]] || return 1
+  kill -0 "$(cat "$HOME_DIR/pid")" 2>/dev/null || return 1
+  curl -fsS -m 2 -o /dev/null "$(cat "$HOME_DIR/endpoint")/moto-api/data.json"
+}
+
+start() {
+  if alive; then cat "$HOME_DIR/endpoint"; return; fi
+  [[ -x "$MOTO_BIN" ]] || { echo "emulator: $MOTO_BIN missing; run scripts/toolchain.sh first" >&2; exit 1; }
+  mkdir -p "$HOME_DIR"
+  local port
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+  # Image functions are created, never run (moto needs Docker to run Lambda code).
+  # MOTO_LAMBDA_STUB_ECR: accept image URIs without an image in moto's own ECR.
+  MOTO_LAMBDA_STUB_ECR=TRUE MOTO_IAM_LOAD_MANAGED_POLICIES=true \
+    nohup "$MOTO_BIN" -H 127.0.0.1 -p "$port" > "$HOME_DIR/moto.log" 2>&1 &
+  echo $! > "$HOME_DIR/pid"
+  echo "http://127.0.0.1:$port" > "$HOME_DIR/endpoint"
+  for _ in $(seq 1 100); do
+    if alive; then cat "$HOME_DIR/endpoint"; return; fi
+    sleep 0.2
+  done
+  echo "emulator: moto did not answer on port $port; log: $HOME_DIR/moto.log" >&2
+  tail -20 "$HOME_DIR/moto.log" >&2 || true
+  stop; exit 1
+}
+
+stop() {
+  if [[ -f "$HOME_DIR/pid" ]]; then
+    local pid; pid="$(cat "$HOME_DIR/pid")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$HOME_DIR/pid" "$HOME_DIR/endpoint"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) alive && cat "$HOME_DIR/endpoint" ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
