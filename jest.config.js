@@ -7,7 +7,12 @@ const common = { rootDir: __dirname, testEnvironment: "node", transform, moduleF
 
 module.exports = {
   projects: [
-    { ...common, displayName: "unit", testMatch: ["<rootDir>/__tests__/unit/**/*.test.ts"] },
+    {
+      ...common,
+      displayName: "unit",
+      testMatch: ["<rootDir>/__tests__/unit/**/*.test.ts"],
+      setupFilesAfterEnv: ["<rootDir>/__tests__/support/cdktf-matchers.ts"],
+    },
     {
       ...common,
       displayName: "handlers",

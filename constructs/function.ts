@@ -5,7 +5,7 @@ import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { pascalSid } from "./grants";
+import { pascalSid, XRAY_WILDCARD_REASON, XRAY_WRITE_ACTIONS } from "./grants";
 import { type IGrantable, ServiceRole } from "./iam";
 
 /** Code from a container image: the image URI and the command that selects the handler. */
@@ -102,9 +102,9 @@ export class LambdaFunction extends Construct implements IGrantable {
     if (tracing) {
       this.role.addToPolicy({
         sid: "XRayTracing",
-        actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        actions: XRAY_WRITE_ACTIONS,
         resources: ["*"],
-        wildcardReason: "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions",
+        wildcardReason: XRAY_WILDCARD_REASON,
       });
     }
 

@@ -9,3 +9,12 @@ export function pascalSid(id: string): string {
     .map((w) => w[0].toUpperCase() + w.slice(1))
     .join("");
 }
+
+/** What an X-Ray-traced service needs (as AWSXRayDaemonWriteAccess); X-Ray has no resource-level permissions. */
+export const XRAY_WRITE_ACTIONS = [
+  "xray:GetSamplingRules",
+  "xray:GetSamplingTargets",
+  "xray:PutTelemetryRecords",
+  "xray:PutTraceSegments",
+] as const;
+export const XRAY_WILDCARD_REASON = "X-Ray tracing APIs support no resource-level permissions";

@@ -22,6 +22,8 @@ const EMULATED_SERVICES = [
 
 /** Provider versions the stacks accept (the bindings were generated for aws 6.25.0). */
 export const AWS_PROVIDER_CONSTRAINT = "~> 6.25";
+/** Random provider versions accepted (the bindings were generated for random 3.7.2). */
+export const RANDOM_PROVIDER_CONSTRAINT = "~> 3.7";
 
 export type StateStorage =
   /** Local state file in the project root (only for 00-bootstrap, which creates the remote store). */

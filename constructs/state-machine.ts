@@ -2,7 +2,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { Construct } from "constructs";
 import type { LambdaFunction } from "./function";
-import { type IGrantable, pascalSid } from "./grants";
+import { type IGrantable, pascalSid, XRAY_WILDCARD_REASON, XRAY_WRITE_ACTIONS } from "./grants";
 import { ServiceRole } from "./iam";
 
 /** Amazon States Language, typed for the states we use. */
@@ -182,14 +182,9 @@ export class StateMachine extends Construct {
     });
     this.role.addToPolicy({
       sid: "XRayTracing",
-      actions: [
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
-        "xray:PutTelemetryRecords",
-        "xray:PutTraceSegments",
-      ],
+      actions: XRAY_WRITE_ACTIONS,
       resources: ["*"],
-      wildcardReason: "X-Ray tracing APIs support no resource-level permissions",
+      wildcardReason: XRAY_WILDCARD_REASON,
     });
     const logGroup = new CloudwatchLogGroup(this, "LogGroup", {
       name: `/aws/vendedlogs/states/${stateMachineName}`,

@@ -14,6 +14,20 @@ export const ENV = {
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
+/** Environment variables only some functions receive (what each one calls). */
+export const FUNCTION_ENV = {
+  /** process_webhook: name of the SSM SecureString parameter holding the webhook HMAC secret. */
+  webhookSecretParameter: "IAC_CI_WEBHOOK_SECRET_PARAMETER",
+  /** process_webhook: the orchestrator function it invokes asynchronously. */
+  orchestratorFunction: "IAC_CI_ORCHESTRATOR_FUNCTION",
+  /** orchestrator: the worker function it dispatches short jobs to. */
+  workerFunction: "IAC_CI_WORKER_FUNCTION",
+  /** orchestrator: the CodeBuild project it dispatches long jobs to. */
+  runnerProject: "IAC_CI_RUNNER_PROJECT",
+  /** orchestrator: the watchdog state machine it starts per run. */
+  watchdogStateMachine: "IAC_CI_WATCHDOG_STATE_MACHINE",
+} as const;
+
 /** Key prefixes in the internal bucket. IAM policies are scoped to exactly these. */
 export const S3_PREFIX = {
   /** Job payloads written by process_webhook, read by the worker and CodeBuild. */

@@ -1,5 +1,8 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { Password } from "@cdktf/provider-random/lib/password";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Fn, ref, TerraformLocal, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import type { Construct } from "constructs";
 import { envPrefix, type IacCiConfig } from "../config";
@@ -7,12 +10,13 @@ import { Bucket } from "../constructs/bucket";
 import { CodeBuildProject } from "../constructs/codebuild-project";
 import { LambdaFunction } from "../constructs/function";
 import { HttpApi } from "../constructs/http-api";
-import { IacCiStack } from "../constructs/stack-base";
+import { IacCiStack, RANDOM_PROVIDER_CONSTRAINT } from "../constructs/stack-base";
 import { lambdaInvokeTask, StateMachine } from "../constructs/state-machine";
 import { Table } from "../constructs/table";
 import {
   CODEBUILD_WORKER_COMMAND,
   ENV,
+  FUNCTION_ENV,
   FUNCTIONS,
   type FunctionKey,
   ORDER_NAME_INDEX,
@@ -49,6 +53,7 @@ export class DeployStack extends IacCiStack {
   readonly watchdog: StateMachine;
   readonly runner: CodeBuildProject;
   readonly api: HttpApi;
+  readonly webhookSecretParameter: SsmParameter;
 
   constructor(scope: Construct, config: IacCiConfig) {
     super(scope, DEPLOY_STACK, { config, state: "remote" });
@@ -163,7 +168,7 @@ export class DeployStack extends IacCiStack {
       [ENV.doneBucket]: this.buckets.done.bucketName,
     };
 
-    const makeFunction = (key: FunctionKey) => {
+    const makeFunction = (key: FunctionKey, extraEnvironment: Record<string, string> = {}) => {
       const { id, command } = FUNCTIONS[key];
       const functionName = `${name}-${id.replace(/_/g, "-")}`;
       return new LambdaFunction(this, id, {
@@ -171,7 +176,7 @@ export class DeployStack extends IacCiStack {
         description: `iac-ci ${id} (${config.environment})`,
         code: { kind: "image", imageUri: imageUri.asString, command: [command] },
         ...FUNCTION_SIZING[key],
-        environment: runtimeEnvironment,
+        environment: { ...runtimeEnvironment, ...extraEnvironment },
         logRetentionDays: retention,
         adoptRole: this.adopts(`${functionName}-role`),
       });
@@ -220,8 +225,26 @@ export class DeployStack extends IacCiStack {
       },
     });
 
-    const orchestrator = makeFunction("orchestrator");
-    const processWebhook = makeFunction("processWebhook");
+    const orchestrator = makeFunction("orchestrator", {
+      [FUNCTION_ENV.workerFunction]: worker.resource.functionName,
+      [FUNCTION_ENV.runnerProject]: this.runner.projectName,
+      [FUNCTION_ENV.watchdogStateMachine]: this.watchdog.arn,
+    });
+
+    // The webhook HMAC secret: generated, kept as a SecureString, never in code or variables.
+    new RandomProvider(this, "random");
+    this.addOverride("terraform.required_providers.random.version", RANDOM_PROVIDER_CONSTRAINT);
+    const webhookSecret = new Password(this, "WebhookSecret", { length: 48, special: false });
+    this.webhookSecretParameter = new SsmParameter(this, "WebhookSecretParameter", {
+      name: `/${config.prefix}/${config.environment}/webhook-secret`,
+      description: "HMAC-SHA256 secret that signs iac-ci webhooks (X-Hub-Signature-256).",
+      type: "SecureString",
+      value: webhookSecret.result,
+    });
+    const processWebhook = makeFunction("processWebhook", {
+      [FUNCTION_ENV.webhookSecretParameter]: this.webhookSecretParameter.name,
+      [FUNCTION_ENV.orchestratorFunction]: orchestrator.resource.functionName,
+    });
     this.functions = { processWebhook, orchestrator, watchdogCheck, worker };
 
     // process_webhook: records orders and events, writes payloads, hands over to the orchestrator.
@@ -263,6 +286,7 @@ export class DeployStack extends IacCiStack {
 
     this.api = new HttpApi(this, "Api", { apiName: `${name}-api`, logRetentionDays: retention });
     this.api.addLambdaRoute("POST", "/webhook", processWebhook);
+    this.api.addLambdaRoute("GET", "/orders/{id}", processWebhook);
     // Webhook senders (e.g. GitHub) cannot sign with SigV4; the handler verifies an HMAC
     // signature of every request instead.
     const webhookUrl = processWebhook.addFunctionUrl("NONE");
@@ -287,5 +311,12 @@ export class DeployStack extends IacCiStack {
     new TerraformOutput(this, "step_function_arn", { value: this.watchdog.arn });
     new TerraformOutput(this, "codebuild_project_name", { value: this.runner.projectName });
     new TerraformOutput(this, "image_uri", { value: imageUri.asString });
+    new TerraformOutput(this, "webhook_secret_parameter", { value: this.webhookSecretParameter.name });
+    new TerraformOutput(this, "webhook_secret", {
+      value: webhookSecret.result,
+      sensitive: true,
+      description:
+        "Configure it as the webhook secret of the Git host; read with `terraform output -raw webhook_secret`.",
+    });
   }
 }

@@ -1,0 +1,62 @@
+import { type App, type TerraformStack, Testing } from "cdktf";
+import { buildPlatform, type PlatformStacks } from "../../stacks";
+
+/** Terraform JSON of one stack, parsed. */
+export interface StackJson {
+  readonly raw: string;
+  readonly terraform: Record<string, any>;
+  readonly resource: Record<string, Record<string, any>>;
+  readonly data: Record<string, Record<string, any>>;
+  readonly output: Record<string, any>;
+  readonly variable: Record<string, any>;
+  readonly locals: Record<string, any>;
+  readonly provider: Record<string, any>;
+  readonly import: { to: string; id: string }[];
+}
+
+export function toJson(stack: TerraformStack): StackJson {
+  const raw = Testing.synth(stack);
+  const parsed = JSON.parse(raw);
+  return {
+    raw,
+    terraform: parsed.terraform ?? {},
+    resource: parsed.resource ?? {},
+    data: parsed.data ?? {},
+    output: parsed.output ?? {},
+    variable: parsed.variable ?? {},
+    locals: parsed.locals ?? {},
+    provider: parsed.provider ?? {},
+    import: parsed.import ?? [],
+  };
+}
+
+/** All resources of one type, as a list of their bodies. */
+export function resourcesOf(json: StackJson, type: string): Record<string, any>[] {
+  return Object.values(json.resource[type] ?? {});
+}
+
+/** The single resource of a type whose body satisfies `match`. */
+export function findResource(json: StackJson, type: string, match: (body: Record<string, any>) => boolean) {
+  const found = resourcesOf(json, type).filter(match);
+  if (found.length !== 1) throw new Error(`expected one ${type} matching, found ${found.length}`);
+  return found[0];
+}
+
+/** Synthesizes the three stacks with the given environment variables (nothing else leaks in). */
+export function synthPlatform(env: Record<string, string> = {}): {
+  app: App;
+  stacks: PlatformStacks;
+  bootstrap: StackJson;
+  ecr: StackJson;
+  deploy: StackJson;
+} {
+  const app = Testing.app();
+  const stacks = buildPlatform(app, env);
+  return {
+    app,
+    stacks,
+    bootstrap: toJson(stacks.bootstrap),
+    ecr: toJson(stacks.ecr),
+    deploy: toJson(stacks.deploy),
+  };
+}
