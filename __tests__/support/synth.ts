@@ -1,16 +1,20 @@
 import { type App, type TerraformStack, Testing } from "cdktf";
 import { buildPlatform, type PlatformStacks } from "../../stacks";
 
+/** A node of synthesized Terraform JSON: its shape is the provider schema's, not a TypeScript type. */
+// biome-ignore lint/suspicious/noExplicitAny: parsed Terraform JSON is untyped by nature.
+export type Json = any;
+
 /** Terraform JSON of one stack, parsed. */
 export interface StackJson {
   readonly raw: string;
-  readonly terraform: Record<string, any>;
-  readonly resource: Record<string, Record<string, any>>;
-  readonly data: Record<string, Record<string, any>>;
-  readonly output: Record<string, any>;
-  readonly variable: Record<string, any>;
-  readonly locals: Record<string, any>;
-  readonly provider: Record<string, any>;
+  readonly terraform: Record<string, Json>;
+  readonly resource: Record<string, Record<string, Json>>;
+  readonly data: Record<string, Record<string, Json>>;
+  readonly output: Record<string, Json>;
+  readonly variable: Record<string, Json>;
+  readonly locals: Record<string, Json>;
+  readonly provider: Record<string, Json>;
   readonly import: { to: string; id: string }[];
 }
 
@@ -31,12 +35,12 @@ export function toJson(stack: TerraformStack): StackJson {
 }
 
 /** All resources of one type, as a list of their bodies. */
-export function resourcesOf(json: StackJson, type: string): Record<string, any>[] {
+export function resourcesOf(json: StackJson, type: string): Record<string, Json>[] {
   return Object.values(json.resource[type] ?? {});
 }
 
 /** The single resource of a type whose body satisfies `match`. */
-export function findResource(json: StackJson, type: string, match: (body: Record<string, any>) => boolean) {
+export function findResource(json: StackJson, type: string, match: (body: Record<string, Json>) => boolean) {
   const found = resourcesOf(json, type).filter(match);
   if (found.length !== 1) throw new Error(`expected one ${type} matching, found ${found.length}`);
   return found[0];
