@@ -1,0 +1,121 @@
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "../..");
+
+/** The toolchain's environment (PATH with Terraform 1.8.5, TF_CLI_CONFIG_FILE, ...), as the scripts use it. */
+function toolchainEnv(): Record<string, string> {
+  const script = `source "${ROOT}/scripts/env.sh" && env -0`;
+  const out = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+  if (out.status !== 0) throw new Error(`scripts/env.sh failed: ${out.stderr}`);
+  return Object.fromEntries(
+    out.stdout
+      .split("\0")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+}
+
+const baseEnv = toolchainEnv();
+
+/** Environment for Terraform/cdktf against the emulator, with the given config settings. */
+export function emulatorEnv(endpoint: string, settings: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {
+    ...baseEnv,
+    IAC_CI_AWS_ENDPOINT: endpoint,
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_REGION: "us-east-1",
+    TF_IN_AUTOMATION: "1",
+    ...settings,
+  };
+  for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "IAC_CI_ENV", "IAC_CI_ADOPT_ROLES"]) {
+    if (!(name in settings)) delete env[name];
+  }
+  return env;
+}
+
+/** Environment for Terraform without any AWS endpoint or credentials (validation only). */
+export function offlineEnv(): Record<string, string> {
+  const env = { ...baseEnv };
+  for (const k of Object.keys(env)) if (k.startsWith("IAC_CI_") || k.startsWith("AWS_")) delete env[k];
+  return env;
+}
+
+export interface RunResult {
+  readonly status: number;
+  readonly output: string;
+  readonly seconds: number;
+  readonly maxRssMb: number;
+}
+
+/** Runs a command to completion under /usr/bin/time (wall time and peak RSS). */
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env: Record<string, string>; timeoutMs?: number },
+): RunResult {
+  const timeFile = path.join(ROOT, "build", `time-${process.pid}-${Date.now()}.txt`);
+  fs.mkdirSync(path.dirname(timeFile), { recursive: true });
+  const started = Date.now();
+  const out = spawnSync("/usr/bin/time", ["-f", "%M", "-o", timeFile, command, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: options.env,
+    encoding: "utf8",
+    timeout: options.timeoutMs ?? 600_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = (Date.now() - started) / 1000;
+  let maxRssMb = 0;
+  if (fs.existsSync(timeFile)) {
+    const lines = fs.readFileSync(timeFile, "utf8").trim().split("\n");
+    maxRssMb = Number(lines[lines.length - 1]) / 1024;
+    fs.rmSync(timeFile);
+  }
+  return { status: out.status ?? -1, output: `${out.stdout ?? ""}${out.stderr ?? ""}`, seconds, maxRssMb };
+}
+
+/** Like run, but fails with the command's output when it exits non-zero. */
+export function runOk(command: string, args: readonly string[], options: Parameters<typeof run>[2]): RunResult {
+  const result = run(command, args, options);
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(" ")} exited ${result.status}:\n${result.output.slice(-6000)}`);
+  }
+  return result;
+}
+
+/** `terraform -chdir=<dir> ...` */
+export function terraform(dir: string, args: readonly string[], env: Record<string, string>): RunResult {
+  return run("terraform", [`-chdir=${dir}`, ...args, "-no-color"], { env });
+}
+
+/** `cdktf <args>` from the project root. */
+export function cdktf(args: readonly string[], env: Record<string, string>): RunResult {
+  return run(path.join(ROOT, "node_modules/.bin/cdktf"), args, { env });
+}
+
+/** Starts a long-running process (e.g. a Terraform holding the state lock); returns a handle. */
+export function startProcess(command: string, args: readonly string[], env: Record<string, string>) {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => {
+    output += d;
+  });
+  child.stderr.on("data", (d) => {
+    output += d;
+  });
+  const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? -1)));
+  return { child, exited, output: () => output };
+}
+
+/** Polls `check` until it returns a truthy value or the timeout passes. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

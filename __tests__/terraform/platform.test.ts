@@ -1,0 +1,378 @@
+import fs from "node:fs";
+import path from "node:path";
+import { ApiGatewayV2Client, GetApisCommand, GetRoutesCommand } from "@aws-sdk/client-apigatewayv2";
+import { BatchGetProjectsCommand, CodeBuildClient, ListProjectsCommand } from "@aws-sdk/client-codebuild";
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ScanCommand,
+} from "@aws-sdk/client-dynamodb";
+import { DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand } from "@aws-sdk/client-ecr";
+import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import {
+  DeleteObjectsCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetBucketVersioningCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectVersionsCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { ENV, FUNCTIONS } from "../../lambdas/contract";
+import { emulatorClientConfig, emulatorEndpoint } from "../support/aws";
+import { cdktf, emulatorEnv, ROOT, type RunResult, startProcess, terraform, waitFor } from "../support/terraform";
+
+// The whole platform against the moto emulator, in deploy order, exactly as users run it:
+// `cdktf deploy <stack>` per stack, plain `terraform init/plan` for CI, import, lock, destroy.
+jest.setTimeout(900_000);
+
+const endpoint = emulatorEndpoint();
+const work = path.join(ROOT, "build", "tf-platform");
+const STATE_BUCKET = "iac-ci-tfstate";
+const LOCK_TABLE = "iac-ci-tf-locks";
+const timings: Record<string, number> = {};
+
+const envFor = (environment: string, extra: Record<string, string> = {}) =>
+  emulatorEnv(endpoint, { IAC_CI_ENV: environment, ...extra });
+const outFor = (environment: string) => path.join(work, environment, "cdktf.out");
+const stackDir = (environment: string, stack: string) => path.join(outFor(environment), "stacks", stack);
+
+const config = emulatorClientConfig();
+const s3 = new S3Client(config);
+const dynamo = new DynamoDBClient(config);
+const lambda = new LambdaClient(config);
+const sfn = new SFNClient(config);
+const apis = new ApiGatewayV2Client(config);
+const codebuild = new CodeBuildClient(config);
+const iam = new IAMClient(config);
+const ecr = new ECRClient(config);
+const ssm = new SSMClient(config);
+
+function expectOk(result: RunResult, what: string): RunResult {
+  if (result.status !== 0) throw new Error(`${what} exited ${result.status}:\n${result.output.slice(-8000)}`);
+  return result;
+}
+
+function synth(environment: string, extra: Record<string, string> = {}) {
+  expectOk(
+    cdktf(["synth", "--output", outFor(environment)], envFor(environment, extra)),
+    `cdktf synth (${environment})`,
+  );
+}
+
+function deploy(environment: string, stack: string, extra: Record<string, string> = {}): RunResult {
+  const started = Date.now();
+  const result = cdktf(
+    [
+      "deploy",
+      stack,
+      "--output",
+      outFor(environment),
+      "--skip-synth",
+      "--auto-approve",
+      "--skip-provider-lock",
+      "--ignore-missing-stack-dependencies",
+    ],
+    envFor(environment, extra),
+  );
+  timings[`deploy ${environment}/${stack}`] = (Date.now() - started) / 1000;
+  return result;
+}
+
+function destroy(environment: string, stack: string): RunResult {
+  return cdktf(
+    [
+      "destroy",
+      stack,
+      "--output",
+      outFor(environment),
+      "--skip-synth",
+      "--auto-approve",
+      "--ignore-missing-stack-dependencies",
+    ],
+    envFor(environment),
+  );
+}
+
+/** `terraform plan -detailed-exitcode`: 0 means the deployed world matches the code exactly. */
+function planExitCode(environment: string, stack: string, extra: Record<string, string> = {}): RunResult {
+  return terraform(
+    stackDir(environment, stack),
+    ["plan", "-detailed-exitcode", "-input=false", "-lock-timeout=60s"],
+    envFor(environment, extra),
+  );
+}
+
+async function stateObjectExists(key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: STATE_BUCKET, Key: key }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+  synth("dev");
+});
+
+afterAll(() => {
+  fs.mkdirSync(path.join(ROOT, "build", "test-results"), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, "build", "test-results", "platform-timings.json"), JSON.stringify(timings, null, 2));
+  console.log(
+    Object.entries(timings)
+      .map(([k, v]) => `${k}: ${v.toFixed(1)} s`)
+      .join("\n"),
+  );
+});
+
+describe("the iac-ci platform on the emulator", () => {
+  test("00-bootstrap deploys with local state and re-plans clean", async () => {
+    expectOk(deploy("dev", "00-bootstrap"), "cdktf deploy 00-bootstrap");
+    expect(fs.existsSync(path.join(work, "dev", "terraform.00-bootstrap.tfstate"))).toBe(true);
+    expect(planExitCode("dev", "00-bootstrap").status).toBe(0);
+    const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: STATE_BUCKET }));
+    expect(versioning.Status).toBe("Enabled");
+    const lockTable = await dynamo.send(new DescribeTableCommand({ TableName: LOCK_TABLE }));
+    expect(lockTable.Table?.KeySchema).toEqual([{ AttributeName: "LockID", KeyType: "HASH" }]);
+    const backups = await dynamo.send(new DescribeContinuousBackupsCommand({ TableName: LOCK_TABLE }));
+    expect(backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe(
+      "ENABLED",
+    );
+  });
+
+  test("CI flow: cdktf synth, then plain terraform init and plan per stack", () => {
+    const ciOut = path.join(work, "ci", "cdktf.out");
+    const env = envFor("dev");
+    expectOk(cdktf(["synth", "--output", ciOut], env), "cdktf synth");
+    for (const stack of ["00-bootstrap", "01-ecr", "02-deploy"]) {
+      const dir = path.join(ciOut, "stacks", stack);
+      const init = expectOk(terraform(dir, ["init", "-input=false"], env), `terraform init ${stack}`);
+      if (stack !== "00-bootstrap") expect(init.output).toContain('Successfully configured the backend "s3"');
+      const vars = stack === "02-deploy" ? ["-var", "image_tag=0123abc"] : [];
+      const plan = expectOk(terraform(dir, ["plan", "-input=false", ...vars], env), `terraform plan ${stack}`);
+      // 00-bootstrap's CI copy has no local state of its own, so it plans the full store.
+      expect(plan.output).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy/);
+    }
+  });
+
+  test("01-ecr deploys with state in the emulator's bucket and re-plans clean", async () => {
+    expectOk(deploy("dev", "01-ecr"), "cdktf deploy 01-ecr");
+    expect(await stateObjectExists("iac-ci/dev/01-ecr.tfstate")).toBe(true);
+    expect(planExitCode("dev", "01-ecr").status).toBe(0);
+    const repos = await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ["iac-ci-dev"] }));
+    expect(repos.repositories?.[0]).toMatchObject({
+      imageTagMutability: "MUTABLE",
+      imageScanningConfiguration: { scanOnPush: true },
+    });
+    const lifecycle = await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: "iac-ci-dev" }));
+    expect(JSON.parse(lifecycle.lifecyclePolicyText ?? "{}").rules[0].selection.countNumber).toBe(10);
+  });
+
+  test("02-deploy deploys every resource, locked in the lock table, and re-plans clean", async () => {
+    expectOk(deploy("dev", "02-deploy"), "cdktf deploy 02-deploy");
+    expect(await stateObjectExists("iac-ci/dev/02-deploy.tfstate")).toBe(true);
+    const plan = planExitCode("dev", "02-deploy");
+    if (plan.status !== 0) throw new Error(`02-deploy does not re-plan clean:\n${plan.output.slice(-6000)}`);
+
+    // The backend used the lock table: Terraform keeps the state digest there.
+    const locks = await dynamo.send(new ScanCommand({ TableName: LOCK_TABLE }));
+    const lockIds = (locks.Items ?? []).map((i) => i.LockID?.S);
+    expect(lockIds).toEqual(
+      expect.arrayContaining([
+        `${STATE_BUCKET}/iac-ci/dev/01-ecr.tfstate-md5`,
+        `${STATE_BUCKET}/iac-ci/dev/02-deploy.tfstate-md5`,
+      ]),
+    );
+
+    for (const table of ["iac-ci-dev-orders", "iac-ci-dev-order-events", "iac-ci-dev-orchestrator-locks"]) {
+      const ttl = await dynamo.send(new DescribeTimeToLiveCommand({ TableName: table }));
+      expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: "ENABLED", AttributeName: "ttl" });
+    }
+    const events = await dynamo.send(new DescribeTableCommand({ TableName: "iac-ci-dev-order-events" }));
+    expect(events.Table?.GlobalSecondaryIndexes?.[0]).toMatchObject({
+      IndexName: "order_name_index",
+      Projection: { ProjectionType: "ALL" },
+    });
+
+    const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name ?? "") ?? [];
+    const internal = buckets.find((b) => /^iac-ci-dev-internal-[0-9a-f]{5}$/.test(b));
+    const done = buckets.find((b) => /^iac-ci-dev-done-[0-9a-f]{5}$/.test(b));
+    expect(internal).toBeDefined();
+    expect(done).toBeDefined();
+    for (const bucket of [internal, done]) {
+      const lifecycle = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
+      expect(lifecycle.Rules?.[0]).toMatchObject({ Status: "Enabled", Expiration: { Days: 1 } });
+    }
+    const notification = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: internal }));
+    const target = notification.LambdaFunctionConfigurations?.[0];
+    expect(target?.LambdaFunctionArn).toMatch(/:function:iac-ci-dev-orchestrator$/);
+    expect(target?.Events).toEqual(["s3:ObjectCreated:*"]);
+    expect(target?.Filter?.Key?.FilterRules).toEqual(
+      expect.arrayContaining([
+        { Name: expect.stringMatching(/^prefix$/i), Value: "tmp/callbacks/runs/" },
+        { Name: expect.stringMatching(/^suffix$/i), Value: "result.json" },
+      ]),
+    );
+
+    const images = new Set<string>();
+    for (const fn of Object.values(FUNCTIONS)) {
+      const name = `iac-ci-dev-${fn.id.replace(/_/g, "-")}`;
+      const got = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
+      expect(got.Configuration?.PackageType).toBe("Image");
+      expect(got.Configuration?.ImageConfigResponse?.ImageConfig?.Command).toEqual([fn.command]);
+      expect(Object.keys(got.Configuration?.Environment?.Variables ?? {})).toEqual(
+        expect.arrayContaining(Object.values(ENV)),
+      );
+      images.add(got.Code?.ImageUri ?? "");
+    }
+    expect([...images]).toEqual([
+      expect.stringMatching(/^\d{12}\.dkr\.ecr\.us-east-1\.amazonaws\.com\/iac-ci-dev:latest$/),
+    ]);
+
+    const machines = await sfn.send(new ListStateMachinesCommand({}));
+    const watchdog = machines.stateMachines?.find((m) => m.name === "iac-ci-dev-watchdog");
+    const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: watchdog?.stateMachineArn }));
+    expect(Object.keys(JSON.parse(described.definition ?? "{}").States).sort()).toEqual([
+      "CheckResult",
+      "IsDone",
+      "Succeed",
+      "WaitStep",
+    ]);
+
+    const api = (await apis.send(new GetApisCommand({}))).Items?.find((a) => a.Name === "iac-ci-dev-api");
+    const routes = await apis.send(new GetRoutesCommand({ ApiId: api?.ApiId }));
+    expect(routes.Items?.map((r) => r.RouteKey).sort()).toEqual(["GET /orders/{id}", "POST /webhook"]);
+
+    const projects = await codebuild.send(new BatchGetProjectsCommand({ names: ["iac-ci-dev-runner"] }));
+    expect(projects.projects?.[0]?.environment).toMatchObject({
+      type: "LINUX_CONTAINER",
+      computeType: "BUILD_GENERAL1_SMALL",
+      privilegedMode: false,
+    });
+
+    const secret = await ssm.send(
+      new GetParameterCommand({ Name: "/iac-ci/dev/webhook-secret", WithDecryption: true }),
+    );
+    expect(secret.Parameter?.Type).toBe("SecureString");
+    expect(secret.Parameter?.Value).toHaveLength(48);
+  });
+
+  test("a second Terraform on 02-deploy fails on the state lock, changes nothing, and succeeds after release", async () => {
+    const env = envFor("dev");
+    const dir = stackDir("dev", "02-deploy");
+    const lockId = `${STATE_BUCKET}/iac-ci/dev/02-deploy.tfstate`;
+    const before = await s3.send(new HeadObjectCommand({ Bucket: STATE_BUCKET, Key: "iac-ci/dev/02-deploy.tfstate" }));
+
+    // `terraform console` holds the state lock for as long as it runs.
+    const holder = startProcess("terraform", [`-chdir=${dir}`, "console"], env);
+    try {
+      await waitFor("the lock holder's lock item", async () => {
+        const items = (await dynamo.send(new ScanCommand({ TableName: LOCK_TABLE }))).Items ?? [];
+        return items.some((i) => i.LockID?.S === lockId) || undefined;
+      });
+      const blocked = terraform(
+        dir,
+        ["apply", "-auto-approve", "-input=false", "-lock-timeout=0s", "-var", "image_tag=blocked"],
+        env,
+      );
+      expect(blocked.status).not.toBe(0);
+      expect(blocked.output).toContain("Error acquiring the state lock");
+      expect(blocked.output).toContain("ConditionalCheckFailedException");
+    } finally {
+      holder.child.stdin.end("exit\n");
+      await holder.exited;
+    }
+    const after = await s3.send(new HeadObjectCommand({ Bucket: STATE_BUCKET, Key: "iac-ci/dev/02-deploy.tfstate" }));
+    expect(after.ETag).toBe(before.ETag);
+    const fn = await lambda.send(new GetFunctionCommand({ FunctionName: "iac-ci-dev-worker" }));
+    expect(fn.Code?.ImageUri).toMatch(/:latest$/);
+
+    const items = (await dynamo.send(new ScanCommand({ TableName: LOCK_TABLE }))).Items ?? [];
+    expect(items.some((i) => i.LockID?.S === lockId)).toBe(false);
+    expect(terraform(dir, ["plan", "-detailed-exitcode", "-input=false", "-lock-timeout=0s"], env).status).toBe(0);
+  });
+
+  describe("roles made by hand (environment stage, side by side with dev)", () => {
+    const handMade = ["iac-ci-stage-worker-role", "iac-ci-stage-watchdog-role"];
+    const trust = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    });
+
+    beforeAll(async () => {
+      synth("stage");
+      for (const RoleName of handMade) {
+        await iam.send(
+          new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: trust, Description: "made by hand" }),
+        );
+      }
+      expectOk(deploy("stage", "01-ecr"), "cdktf deploy 01-ecr (stage)");
+    });
+
+    test("without adoption the deploy fails with AWS's EntityAlreadyExists", () => {
+      const result = deploy("stage", "02-deploy");
+      expect(result.status).not.toBe(0);
+      expect(result.output).toMatch(/EntityAlreadyExists/);
+      expect(result.output).toMatch(/iac-ci-stage-(worker|watchdog)-role/);
+    });
+
+    test("with IAC_CI_ADOPT_ROLES the deploy imports them, and the next plan is clean", async () => {
+      const adopt = { IAC_CI_ADOPT_ROLES: handMade.join(",") };
+      synth("stage", adopt);
+      expectOk(deploy("stage", "02-deploy", adopt), "cdktf deploy 02-deploy (stage, adopting roles)");
+      const state = expectOk(
+        terraform(stackDir("stage", "02-deploy"), ["state", "list"], envFor("stage", adopt)),
+        "state list",
+      );
+      expect(state.output).toMatch(/aws_iam_role\.worker_Role_\w+/);
+      expect(state.output).toMatch(/aws_iam_role\.Watchdog_Role_\w+/);
+      expect(planExitCode("stage", "02-deploy", adopt).status).toBe(0);
+      const role = await iam.send(new GetRoleCommand({ RoleName: "iac-ci-stage-worker-role" }));
+      expect(role.Role?.Description).toBe("Managed by iac-ci (CDK for Terraform)");
+      // dev is untouched by stage: both environments live side by side.
+      expect(await stateObjectExists("iac-ci/stage/02-deploy.tfstate")).toBe(true);
+      expect(planExitCode("dev", "02-deploy").status).toBe(0);
+    });
+  });
+
+  test("destroy in reverse order leaves nothing managed; the state bucket refuses while it holds state", async () => {
+    for (const environment of ["stage", "dev"]) {
+      expectOk(destroy(environment, "02-deploy"), `cdktf destroy 02-deploy (${environment})`);
+      expectOk(destroy(environment, "01-ecr"), `cdktf destroy 01-ecr (${environment})`);
+    }
+    expect((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
+    expect((await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? []).toEqual([]);
+    expect((await apis.send(new GetApisCommand({}))).Items ?? []).toEqual([]);
+    expect((await codebuild.send(new ListProjectsCommand({}))).projects ?? []).toEqual([]);
+    expect((await ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []).toEqual([]);
+    expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toEqual([LOCK_TABLE]);
+    const roles = (await iam.send(new ListRolesCommand({}))).Roles?.map((r) => r.RoleName) ?? [];
+    expect(roles.filter((r) => r?.startsWith("iac-ci-"))).toEqual([]);
+    expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual([STATE_BUCKET]);
+
+    const refused = destroy("dev", "00-bootstrap");
+    expect(refused.status).not.toBe(0);
+    expect(refused.output).toContain("BucketNotEmpty");
+
+    // Only once its state is gone (all versions) does the store go.
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: STATE_BUCKET }));
+    const objects = [...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])].map((v) => ({
+      Key: v.Key,
+      VersionId: v.VersionId,
+    }));
+    expect(objects.length).toBeGreaterThan(0);
+    await s3.send(new DeleteObjectsCommand({ Bucket: STATE_BUCKET, Delete: { Objects: objects } }));
+    expectOk(destroy("dev", "00-bootstrap"), "cdktf destroy 00-bootstrap (after emptying)");
+    expect((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
+    expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+  });
+});
