@@ -73,3 +73,150 @@ export type FunctionKey = keyof typeof FUNCTIONS;
 export const IMAGE_TASK_ROOT = "/var/task";
 /** The command CodeBuild runs: the worker entry point in CLI mode, so both runners behave alike. */
 export const CODEBUILD_WORKER_COMMAND = `node ${IMAGE_TASK_ROOT}/worker.js --cli`;
+
+// ---------------------------------------------------------------------------------------------
+// Runtime behaviour shared by the handlers (appended by the function code; stacks may import it).
+// ---------------------------------------------------------------------------------------------
+
+/** Lifecycle of an order (orders table `status`). */
+export const ORDER_STATUS = {
+  queued: "queued",
+  running: "running",
+  succeeded: "succeeded",
+  failed: "failed",
+  timedOut: "timed_out",
+} as const;
+export type OrderStatus = (typeof ORDER_STATUS)[keyof typeof ORDER_STATUS];
+/** Statuses an order never leaves. */
+export const TERMINAL_STATUSES: readonly OrderStatus[] = [
+  ORDER_STATUS.succeeded,
+  ORDER_STATUS.failed,
+  ORDER_STATUS.timedOut,
+];
+/** Statuses a run result (result.json `status`) may carry. */
+export const RESULT_STATUSES = [ORDER_STATUS.succeeded, ORDER_STATUS.failed, ORDER_STATUS.timedOut] as const;
+export type ResultStatus = (typeof RESULT_STATUSES)[number];
+
+/** Types of the order_events items. */
+export const EVENT_TYPE = {
+  /** process_webhook stored the order. */
+  received: "received",
+  /** The target's lock is held by another order; this one stays queued. */
+  waiting: "waiting",
+  /** The orchestrator took the lock and dispatched the run. */
+  started: "started",
+  /** The run has an outcome (status succeeded | failed | timed_out). */
+  finished: "finished",
+} as const;
+export type EventType = (typeof EVENT_TYPE)[keyof typeof EVENT_TYPE];
+
+/** Where an order runs. */
+export const RUNNERS = ["lambda", "codebuild"] as const;
+export type Runner = (typeof RUNNERS)[number];
+export const DEFAULT_RUNNER: Runner = "lambda";
+
+/** Function timeout of the worker (seconds); FUNCTION_SIZING.worker.timeout in the deploy stack must equal it. */
+export const WORKER_FUNCTION_TIMEOUT_SECONDS = 600;
+/** Seconds of the worker's function timeout kept free for reading the payload and posting the result. */
+export const WORKER_TIMEOUT_SLACK_SECONDS = 60;
+
+/**
+ * Per-runner limits of `timeout_seconds`. `deadlineGraceSeconds` is added to the run's own
+ * timeout to make the watchdog deadline (time to start: CodeBuild queueing and provisioning).
+ */
+export const RUN_LIMITS: Readonly<
+  Record<
+    Runner,
+    {
+      minTimeoutSeconds: number;
+      maxTimeoutSeconds: number;
+      defaultTimeoutSeconds: number;
+      deadlineGraceSeconds: number;
+    }
+  >
+> = {
+  lambda: {
+    minTimeoutSeconds: 1,
+    maxTimeoutSeconds: WORKER_FUNCTION_TIMEOUT_SECONDS - WORKER_TIMEOUT_SLACK_SECONDS,
+    defaultTimeoutSeconds: 300,
+    deadlineGraceSeconds: 120,
+  },
+  codebuild: {
+    minTimeoutSeconds: 60,
+    maxTimeoutSeconds: 8 * 60 * 60,
+    defaultTimeoutSeconds: 60 * 60,
+    deadlineGraceSeconds: 30 * 60,
+  },
+};
+
+/** Limits of a webhook request and of the order it carries. */
+export const WEBHOOK_LIMITS = {
+  /** Largest accepted body (decoded bytes); larger answers 413. */
+  maxBodyBytes: 256 * 1024,
+  maxCommands: 100,
+  maxCommandLength: 8 * 1024,
+  maxOrderNameLength: 128,
+  maxDeliveryIdLength: 128,
+} as const;
+/** order_name: the target; one run at a time per order_name. */
+export const ORDER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+
+/** Request headers process_webhook reads (lower case, as API Gateway HTTP APIs deliver them). */
+export const WEBHOOK_HEADERS = {
+  /** `sha256=<hex HMAC-SHA256 of the raw body>` (GitHub webhook style). */
+  signature: "x-hub-signature-256",
+  /** Delivery id; the order id derives from it, so a redelivery maps to the same order. */
+  delivery: "x-github-delivery",
+  /** Alternative to X-GitHub-Delivery for other callers. */
+  idempotencyKey: "idempotency-key",
+  /** GitHub's event name; `ping` (sent when a webhook is created) is answered without an order. */
+  event: "x-github-event",
+  contentType: "content-type",
+} as const;
+
+/** Order ids: `o-` and 32 hex digits of sha256(delivery id). */
+export const ORDER_ID_PATTERN = /^o-[0-9a-f]{32}$/;
+
+/** How long orders, events and lock items live before DynamoDB TTL removes them (seconds). */
+export const ORDER_RETENTION_SECONDS = 30 * 24 * 60 * 60;
+/** A lock's lease runs this long past its order's watchdog deadline (seconds). */
+export const LOCK_LEASE_SLACK_SECONDS = 5 * 60;
+/** process_webhook re-reads the webhook secret from SSM after this long (ms), for rotation. */
+export const SECRET_CACHE_TTL_MS = 5 * 60 * 1000;
+
+/** Environment overrides the orchestrator passes to a CodeBuild run (read by `worker.js --cli`). */
+export const RUN_ENV = {
+  orderId: "IAC_CI_ORDER_ID",
+  payloadKey: "IAC_CI_PAYLOAD_KEY",
+  callbackUrl: "IAC_CI_CALLBACK_URL",
+  /** Watchdog deadline, epoch seconds. */
+  deadline: "IAC_CI_DEADLINE",
+} as const;
+
+/** Worker limits. */
+export const WORKER_LIMITS = {
+  /** Time kept back from the Lambda's remaining time to post the result (ms). */
+  marginMs: 15_000,
+  /** Bytes kept of the end of each command's stdout and of its stderr. */
+  outputTailBytes: 4 * 1024,
+  /** Attempts to PUT the result to the callback URL. */
+  callbackAttempts: 3,
+} as const;
+
+/**
+ * Headers of the result PUT to the presigned callback URL. `if-none-match: *` is signed into the
+ * URL: the first result wins (a late worker cannot overwrite the watchdog's timed_out).
+ */
+export const RESULT_PUT_HEADERS = { "content-type": "application/json", "if-none-match": "*" } as const;
+
+/** Key prefix of finished results in the done bucket. */
+export const DONE_PREFIX = "runs/";
+/** Key of an order's final result in the done bucket. */
+export const doneKey = (orderId: string): string => `${DONE_PREFIX}${orderId}/${RESULT_OBJECT_SUFFIX}`;
+
+/** The order id of a result key (`tmp/callbacks/runs/<order>/result.json`), or undefined. */
+export const orderIdFromResultKey = (key: string): string | undefined => {
+  if (!key.startsWith(S3_PREFIX.callbacks) || !key.endsWith(`/${RESULT_OBJECT_SUFFIX}`)) return undefined;
+  const id = key.slice(S3_PREFIX.callbacks.length, key.length - RESULT_OBJECT_SUFFIX.length - 1);
+  return ORDER_ID_PATTERN.test(id) ? id : undefined;
+};

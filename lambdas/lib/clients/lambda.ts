@@ -1,0 +1,8 @@
+import { LambdaClient } from "@aws-sdk/client-lambda";
+
+let client: LambdaClient | undefined;
+
+export function lambda(): LambdaClient {
+  client ??= new LambdaClient({});
+  return client;
+}
