@@ -32,6 +32,10 @@ export interface IacCiConfig {
   readonly logRetentionDays: number;
   /** Default of the 02-deploy `image_tag` Terraform variable. */
   readonly defaultImageTag: string;
+  /** `owner/name` of the GitHub repository that deploys with OIDC; unset means no OIDC roles. */
+  readonly githubRepository?: string;
+  /** GitHub environments whose jobs may assume the deploy role. */
+  readonly githubDeployEnvironments: readonly Environment[];
 }
 
 /** One setting: its environment variable, context key, default and rule. */
@@ -55,6 +59,16 @@ export const SETTINGS = {
     description: "log retention",
   },
   defaultImageTag: { env: "IAC_CI_IMAGE_TAG", context: "iac-ci:imageTag", description: "default image tag" },
+  githubRepository: {
+    env: "IAC_CI_GITHUB_REPOSITORY",
+    context: "iac-ci:githubRepository",
+    description: "GitHub repository deploying with OIDC",
+  },
+  githubDeployEnvironments: {
+    env: "IAC_CI_GITHUB_DEPLOY_ENVIRONMENTS",
+    context: "iac-ci:githubDeployEnvironments",
+    description: "GitHub environments allowed to deploy",
+  },
 } as const satisfies Record<keyof IacCiConfig, Setting>;
 
 export class ConfigError extends Error {
@@ -173,6 +187,21 @@ export function loadConfig(source: ConfigSource = { env: process.env }): IacCiCo
     fail(tagIn.from, defaultImageTag, "must be a valid image tag (letters, digits, _ . -, at most 128)");
   }
 
+  const repoIn = read(SETTINGS.githubRepository);
+  const githubRepository = repoIn.value;
+  if (githubRepository !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(githubRepository)) {
+    fail(repoIn.from, githubRepository, "must be a GitHub repository as owner/name");
+  }
+
+  const deployEnvIn = read(SETTINGS.githubDeployEnvironments);
+  const githubDeployEnvironments = (deployEnvIn.value ?? ENVIRONMENTS.join(","))
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "") as Environment[];
+  for (const e of githubDeployEnvironments) {
+    if (!ENVIRONMENTS.includes(e)) fail(deployEnvIn.from, e, `must be one of ${ENVIRONMENTS.join(", ")}`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     prefix,
@@ -184,6 +213,8 @@ export function loadConfig(source: ConfigSource = { env: process.env }): IacCiCo
     adoptRoles,
     logRetentionDays,
     defaultImageTag,
+    githubRepository,
+    githubDeployEnvironments,
   };
 }
 

@@ -1,7 +1,9 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { IacCiConfig } from "../config";
 import { Bucket } from "../constructs/bucket";
+import { GithubOidc } from "../constructs/github-oidc";
 import { IacCiStack } from "../constructs/stack-base";
 import { Table } from "../constructs/table";
 
@@ -36,5 +38,22 @@ export class BootstrapStack extends IacCiStack {
     new TerraformOutput(this, "bucket_name", { value: this.stateBucket.bucketName });
     new TerraformOutput(this, "bucket_arn", { value: this.stateBucket.arn });
     new TerraformOutput(this, "lock_table_name", { value: this.lockTable.resource.name });
+
+    // GitHub Actions deploys through OIDC roles, never stored keys (when a repository is set).
+    if (config.githubRepository) {
+      const account = new DataAwsCallerIdentity(this, "current", {});
+      const github = new GithubOidc(this, "GithubOidc", {
+        repository: config.githubRepository,
+        deployEnvironments: config.githubDeployEnvironments,
+        prefix: config.prefix,
+        accountId: account.accountId,
+        region: config.region,
+        stateBucket: config.stateBucket,
+        lockTable: config.lockTable,
+        adoptRoles: this.adopts(`${config.prefix}-github-deploy`),
+      });
+      new TerraformOutput(this, "github_plan_role_arn", { value: github.planRole.arn });
+      new TerraformOutput(this, "github_deploy_role_arn", { value: github.deployRole.arn });
+    }
   }
 }

@@ -15,6 +15,8 @@ describe("config", () => {
       adoptRoles: [],
       logRetentionDays: 30,
       defaultImageTag: "latest",
+      githubRepository: undefined,
+      githubDeployEnvironments: ["dev", "stage", "prod"],
     });
   });
 
@@ -51,6 +53,8 @@ describe("config", () => {
     ["IAC_CI_LOG_RETENTION_DAYS", "10", /IAC_CI_LOG_RETENTION_DAYS="10": must be one of 1, 3, 5/],
     ["IAC_CI_ADOPT_ROLES", "ok-role,bad role", /IAC_CI_ADOPT_ROLES="bad role": is not a valid IAM role name/],
     ["IAC_CI_IMAGE_TAG", "-bad", /IAC_CI_IMAGE_TAG="-bad"/],
+    ["IAC_CI_GITHUB_REPOSITORY", "just-a-name", /IAC_CI_GITHUB_REPOSITORY="just-a-name": must be a GitHub repository/],
+    ["IAC_CI_GITHUB_DEPLOY_ENVIRONMENTS", "dev,qa", /IAC_CI_GITHUB_DEPLOY_ENVIRONMENTS="qa": must be one of/],
   ])("%s=%s is refused with a message naming the setting and the rule", (name, value, message) => {
     expect(() => loadConfig({ env: { [name]: value } })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { [name]: value } })).toThrow(message);
