@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything, from fast to real.
 #   1. toolchain (Terraform 1.8.5, provider plugins, moto): built once, then a cache hit in seconds
-#   2. lint + format check (biome), strict type check (tsc)
+#   2. lint + format check (biome), strict type check (tsc), workflow lint (actionlint)
 #   3. jest: unit + handlers, then the terraform suite (validate, CI flow, deploy, lock, import,
 #      destroy against the emulator) in band
 # Prints one closing line "N passed, N failed" for all jest tests.
@@ -15,6 +15,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "toolchain"; scripts/toolchain.sh
 step "lint"; npx biome check .
 step "typecheck"; npx tsc -p .
+step "actionlint"; actionlint
 if [[ -f scripts/bundle-lambdas.js ]]; then step "bundle lambdas"; node scripts/bundle-lambdas.js; fi
 
 mkdir -p build/test-results
