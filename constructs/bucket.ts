@@ -21,6 +21,8 @@ export interface BucketProps {
   readonly versioned?: boolean;
   /** Expire every object this many days after creation. @default never */
   readonly expireAfterDays?: number;
+  /** With versioning: delete noncurrent versions this many days after they became noncurrent. @default never */
+  readonly noncurrentVersionExpireAfterDays?: number;
   /** Deny every request not made over TLS. @default true */
   readonly enforceTls?: boolean;
 }
@@ -37,7 +39,14 @@ export class Bucket extends Construct {
 
   constructor(scope: Construct, id: string, props: BucketProps) {
     super(scope, id);
-    const { bucketName, forceDestroy = false, versioned = false, expireAfterDays, enforceTls = true } = props;
+    const {
+      bucketName,
+      forceDestroy = false,
+      versioned = false,
+      expireAfterDays,
+      noncurrentVersionExpireAfterDays,
+      enforceTls = true,
+    } = props;
     if (!Token.isUnresolved(bucketName)) {
       const problem = s3BucketNameProblem(bucketName);
       if (problem) throw new Error(`${this.node.path}: bucket name "${bucketName}" ${problem}`);
@@ -64,17 +73,28 @@ export class Bucket extends Construct {
         versioningConfiguration: { status: "Enabled" },
       });
     }
-    if (expireAfterDays !== undefined) {
+    if (noncurrentVersionExpireAfterDays !== undefined && !versioned) {
+      throw new Error(`${this.node.path}: noncurrentVersionExpireAfterDays needs versioned: true`);
+    }
+    if (expireAfterDays !== undefined || noncurrentVersionExpireAfterDays !== undefined) {
       new S3BucketLifecycleConfiguration(this, "Lifecycle", {
         bucket: this.resource.id,
         rule: [
-          {
-            id: `expire-after-${expireAfterDays}-days`,
-            status: "Enabled",
-            filter: [{ prefix: "" }],
-            expiration: [{ days: expireAfterDays }],
-            abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
-          },
+          expireAfterDays !== undefined
+            ? {
+                id: `expire-after-${expireAfterDays}-days`,
+                status: "Enabled",
+                filter: [{ prefix: "" }],
+                expiration: [{ days: expireAfterDays }],
+                abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+              }
+            : {
+                id: `expire-noncurrent-after-${noncurrentVersionExpireAfterDays}-days`,
+                status: "Enabled",
+                filter: [{ prefix: "" }],
+                noncurrentVersionExpiration: [{ noncurrentDays: noncurrentVersionExpireAfterDays ?? 0 }],
+                abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+              },
         ],
       });
     }

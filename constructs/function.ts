@@ -3,6 +3,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaFunction as LambdaFunctionResource } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { pascalSid, XRAY_WILDCARD_REASON, XRAY_WRITE_ACTIONS } from "./grants";
@@ -47,6 +48,11 @@ export interface FunctionProps {
   readonly roleName?: string;
   /** X-Ray tracing. @default true */
   readonly tracing?: boolean;
+  /**
+   * An encrypted SQS dead-letter queue for events of asynchronous invocations that still fail
+   * after Lambda's retries, so nothing is silently dropped. @default true
+   */
+  readonly deadLetterQueue?: boolean;
   readonly description?: string;
 }
 
@@ -60,6 +66,7 @@ export class LambdaFunction extends Construct implements IGrantable {
   readonly role: ServiceRole;
   readonly logGroup: CloudwatchLogGroup;
   readonly functionName: string;
+  readonly deadLetterQueue?: SqsQueue;
 
   constructor(scope: Construct, id: string, props: FunctionProps) {
     super(scope, id);
@@ -73,6 +80,7 @@ export class LambdaFunction extends Construct implements IGrantable {
       adoptRole = false,
       roleName = `${functionName}-role`,
       tracing = true,
+      deadLetterQueue = true,
       description,
     } = props;
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(functionName)) {
@@ -108,6 +116,19 @@ export class LambdaFunction extends Construct implements IGrantable {
       });
     }
 
+    if (deadLetterQueue) {
+      this.deadLetterQueue = new SqsQueue(this, "DeadLetterQueue", {
+        name: `${functionName}-dlq`,
+        sqsManagedSseEnabled: true,
+        messageRetentionSeconds: 14 * 24 * 3600,
+      });
+      this.role.addToPolicy({
+        sid: "SendToDeadLetterQueue",
+        actions: ["sqs:SendMessage"],
+        resources: [this.deadLetterQueue.arn],
+      });
+    }
+
     const dependsOn: ITerraformDependable[] = [this.logGroup];
     if (this.role.policyDependable) dependsOn.push(this.role.policyDependable);
 
@@ -126,6 +147,7 @@ export class LambdaFunction extends Construct implements IGrantable {
       environment: Object.keys(environment).length ? { variables: { ...environment } } : undefined,
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
       tracingConfig: tracing ? { mode: "Active" } : undefined,
+      deadLetterConfig: this.deadLetterQueue ? { targetArn: this.deadLetterQueue.arn } : undefined,
       dependsOn,
     });
   }

@@ -208,6 +208,12 @@ export class GithubOidc extends Construct {
         ],
       },
       {
+        sid: "Queues",
+        resources: [`arn:aws:sqs:${r}:${a}:${prefix}-*`],
+        read: ["sqs:GetQueueAttributes", "sqs:ListQueueTags"],
+        write: ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue"],
+      },
+      {
         sid: "Parameters",
         resources: [`arn:aws:ssm:${r}:${a}:parameter/${prefix}/*`],
         read: ["ssm:GetParameter", "ssm:GetParameters", "ssm:ListTagsForResource"],

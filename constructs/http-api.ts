@@ -61,8 +61,17 @@ export class HttpApi extends Construct {
     return this.stage.invokeUrl;
   }
 
-  /** Routes `METHOD /path` to `fn` (Lambda proxy, payload format 2.0). */
-  addLambdaRoute(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, fn: LambdaFunction): void {
+  /**
+   * Routes `METHOD /path` to `fn` (Lambda proxy, payload format 2.0). Callers must sign with
+   * SigV4 (`AWS_IAM`) unless `authorization` is `NONE`, for routes whose function authenticates
+   * every request itself.
+   */
+  addLambdaRoute(
+    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+    path: string,
+    fn: LambdaFunction,
+    authorization: "AWS_IAM" | "NONE" = "AWS_IAM",
+  ): void {
     if (!path.startsWith("/")) throw new Error(`${this.node.path}: route path "${path}" must start with "/"`);
     let integration = this.integrations.get(fn);
     if (!integration) {
@@ -81,6 +90,7 @@ export class HttpApi extends Construct {
       apiId: this.resource.id,
       routeKey,
       target: `integrations/${integration.id}`,
+      authorizationType: authorization,
     });
     // The execution ARN's form is <api>/<stage>/<method>/<path>; path parameters become "*".
     const arnPath = path.replace(/\{[^}]+\}/g, "*");

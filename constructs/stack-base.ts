@@ -15,6 +15,7 @@ const EMULATED_SERVICES = [
   "logs",
   "s3",
   "sfn",
+  "sqs",
   "ssm",
   "sts",
   "secretsmanager",

@@ -198,7 +198,8 @@ export class StateMachine extends Construct {
       definition: this.definitionJson,
       loggingConfiguration: {
         logDestination: `${logGroup.arn}:*`,
-        includeExecutionData: false,
+        // Execution history with its data: the watchdog's input is an order id and a deadline.
+        includeExecutionData: true,
         level: logLevel,
       },
       tracingConfiguration: { enabled: true },

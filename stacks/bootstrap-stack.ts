@@ -24,6 +24,8 @@ export class BootstrapStack extends IacCiStack {
     this.stateBucket = new Bucket(this, "StateBucket", {
       bucketName: config.stateBucket,
       versioned: true,
+      // Old state versions are kept for recovery, then expire.
+      noncurrentVersionExpireAfterDays: 90,
       // Never delete state with the stack: destroy fails while the bucket holds state.
       forceDestroy: false,
       enforceTls: true,

@@ -285,8 +285,10 @@ export class DeployStack extends IacCiStack {
     });
 
     this.api = new HttpApi(this, "Api", { apiName: `${name}-api`, logRetentionDays: retention });
-    this.api.addLambdaRoute("POST", "/webhook", processWebhook);
-    this.api.addLambdaRoute("GET", "/orders/{id}", processWebhook);
+    // Webhook senders cannot sign with SigV4: the handler verifies the HMAC signature instead.
+    this.api.addLambdaRoute("POST", "/webhook", processWebhook, "NONE");
+    // Order status is read by CI jobs with AWS credentials.
+    this.api.addLambdaRoute("GET", "/orders/{id}", processWebhook, "AWS_IAM");
     // Webhook senders (e.g. GitHub) cannot sign with SigV4; the handler verifies an HMAC
     // signature of every request instead.
     const webhookUrl = processWebhook.addFunctionUrl("NONE");

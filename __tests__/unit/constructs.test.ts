@@ -76,7 +76,13 @@ describe("ServiceRole", () => {
 describe("LambdaFunction", () => {
   test("has its own log group with retention and a logs permission scoped to it", () => {
     const stack = newStack();
-    new LambdaFunction(stack, "Fn", { functionName: "fn", code: imageCode, logRetentionDays: 14, tracing: false });
+    new LambdaFunction(stack, "Fn", {
+      functionName: "fn",
+      code: imageCode,
+      logRetentionDays: 14,
+      tracing: false,
+      deadLetterQueue: false,
+    });
     const json = toJson(stack);
     const group = Object.values(json.resource.aws_cloudwatch_log_group)[0];
     expect(group).toMatchObject({ name: "/aws/lambda/fn", retention_in_days: 14 });
@@ -89,6 +95,23 @@ describe("LambdaFunction", () => {
       },
     ]);
     expect(json.raw).not.toContain("AWSLambdaBasicExecutionRole");
+  });
+
+  test("failed async events go to an encrypted dead-letter queue the function may send to", () => {
+    const stack = newStack();
+    new LambdaFunction(stack, "Fn", { functionName: "fn", code: imageCode });
+    const json = toJson(stack);
+    const [queueKey, queue] = Object.entries(json.resource.aws_sqs_queue)[0];
+    expect(queue).toMatchObject({ name: "fn-dlq", sqs_managed_sse_enabled: true });
+    const fn = Object.values(json.resource.aws_lambda_function)[0];
+    expect(fn.dead_letter_config).toEqual({ target_arn: `\${aws_sqs_queue.${queueKey}.arn}` });
+    expect(statementsOf(json, "Fn_Role")).toContainEqual(
+      expect.objectContaining({
+        sid: "SendToDeadLetterQueue",
+        actions: ["sqs:SendMessage"],
+        resources: [`\${aws_sqs_queue.${queueKey}.arn}`],
+      }),
+    );
   });
 
   test.each([

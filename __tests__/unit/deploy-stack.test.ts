@@ -104,6 +104,16 @@ describe("02-deploy", () => {
     }
   });
 
+  test("every function sends failed asynchronous events to its own encrypted dead-letter queue", () => {
+    const queues = Object.entries(deploy.resource.aws_sqs_queue);
+    expect(queues).toHaveLength(4);
+    for (const fn of resourcesOf(deploy, "aws_lambda_function")) {
+      const [key, queue] = queues.find(([, q]) => q.name === `${fn.function_name}-dlq`) ?? [];
+      expect(queue).toMatchObject({ sqs_managed_sse_enabled: true });
+      expect(fn.dead_letter_config).toEqual({ target_arn: `\${aws_sqs_queue.${key}.arn}` });
+    }
+  });
+
   test("each function has its own log group with retention and depends on it and its policy", () => {
     for (const [key, fn] of Object.entries(deploy.resource.aws_lambda_function)) {
       const logGroup = findResource(
@@ -280,7 +290,12 @@ describe("02-deploy", () => {
           .map((s) => [s.sid, { actions: s.actions, resources: s.resources }]),
       );
     const worker = byDoc("worker_Role");
-    expect(Object.keys(worker).sort()).toEqual(["ReadInternalBucketTmpExec", "WriteOwnLogs", "XRayTracing"]);
+    expect(Object.keys(worker).sort()).toEqual([
+      "ReadInternalBucketTmpExec",
+      "SendToDeadLetterQueue",
+      "WriteOwnLogs",
+      "XRayTracing",
+    ]);
     expect(worker.ReadInternalBucketTmpExec).toEqual({
       actions: ["s3:GetObject"],
       resources: [expect.stringMatching(/InternalBucket_\w+\.arn\}\/tmp\/exec\/\*$/)],
@@ -288,6 +303,7 @@ describe("02-deploy", () => {
     const watchdog = byDoc("watchdog_check_Role");
     expect(Object.keys(watchdog).sort()).toEqual([
       "ReadWriteInternalBucketTmpCallbacksRuns",
+      "SendToDeadLetterQueue",
       "WriteOwnLogs",
       "XRayTracing",
     ]);
@@ -312,6 +328,7 @@ describe("02-deploy", () => {
       "ReadWriteLocksTable",
       "ReadWriteOrderEventsTable",
       "ReadWriteOrdersTable",
+      "SendToDeadLetterQueue",
       "StartBuildRunner",
       "StartExecutionWatchdog",
       "WriteOwnLogs",
