@@ -4,7 +4,7 @@
 //   cdktf     `cdktf synth` end to end (CLI start-up + the app)
 //   baseline  the same app after importing the provider packages' roots (what deep imports avoid)
 // Each is run RUNS times; the median wall time and the largest peak RSS are reported.
-"use strict";
+
 const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
@@ -46,7 +46,9 @@ console.log(`runs per measurement: ${runs} (median time, max RSS)`);
 for (const r of [app, cdktf, baseline]) {
   console.log(`${r.label.padEnd(26)} ${r.seconds.toFixed(2).padStart(6)} s ${r.mb.toFixed(0).padStart(6)} MB`);
 }
-console.log(`baseline / app time: ${(baseline.seconds / app.seconds).toFixed(1)}x, RSS: ${(baseline.mb / app.mb).toFixed(1)}x`);
+console.log(
+  `baseline / app time: ${(baseline.seconds / app.seconds).toFixed(1)}x, RSS: ${(baseline.mb / app.mb).toFixed(1)}x`,
+);
 console.log(`cdktf synth / app time: ${(cdktf.seconds / app.seconds).toFixed(1)}x`);
 const ok = app.seconds < 1.0 && app.mb < 200;
 console.log(`target (app < 1.0 s and < 200 MB): ${ok ? "met" : "NOT met"}`);

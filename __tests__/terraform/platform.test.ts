@@ -101,13 +101,27 @@ function destroy(environment: string, stack: string): RunResult {
   );
 }
 
-/** `terraform plan -detailed-exitcode`: 0 means the deployed world matches the code exactly. */
+/**
+ * `terraform plan -detailed-exitcode`: 0 means the deployed world matches the code exactly.
+ * The plan is also saved as JSON under build/tf-platform/plans for the security gate.
+ */
 function planExitCode(environment: string, stack: string, extra: Record<string, string> = {}): RunResult {
-  return terraform(
-    stackDir(environment, stack),
-    ["plan", "-detailed-exitcode", "-input=false", "-lock-timeout=60s"],
-    envFor(environment, extra),
+  const dir = stackDir(environment, stack);
+  const env = envFor(environment, extra);
+  const result = terraform(
+    dir,
+    ["plan", "-detailed-exitcode", "-input=false", "-lock-timeout=60s", "-out=tfplan"],
+    env,
   );
+  if (result.status === 0) {
+    const json = terraform(dir, ["show", "-json", "tfplan"], env);
+    fs.mkdirSync(path.join(work, "plans"), { recursive: true });
+    fs.writeFileSync(
+      path.join(work, "plans", `${environment}-${stack}.json`),
+      json.output.slice(json.output.indexOf("{")),
+    );
+  }
+  return result;
 }
 
 async function stateObjectExists(key: string): Promise<boolean> {

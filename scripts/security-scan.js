@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// The security gate: checkov over every synthesized stack (framework terraform_json) and over
+// any plan JSON given (framework terraform_plan). Fails on a failed check that is not in
+// security/checkov-skips.json (each skip names the check, optionally the resources, and why),
+// and on a skip entry that matched nothing (stale). Prints passed/failed/skipped per target.
+//   node scripts/security-scan.js [--stacks cdktf.out/stacks] [--plans dir-with-*.json]
+
+const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const root = path.resolve(__dirname, "..");
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const stacksDir = path.resolve(opt("--stacks") ?? path.join(root, "cdktf.out", "stacks"));
+const plansDir = opt("--plans") && path.resolve(opt("--plans"));
+const { skips } = JSON.parse(fs.readFileSync(path.join(root, "security", "checkov-skips.json"), "utf8"));
+const checkov = process.env.CHECKOV_BIN ?? "checkov";
+
+function scan(target, framework) {
+  const out = spawnSync(checkov, ["--framework", framework, "-o", "json", "--compact", ...target], {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (out.error) throw out.error;
+  const text = out.stdout.trim();
+  if (!text.startsWith("{") && !text.startsWith("[")) {
+    throw new Error(`checkov produced no JSON (exit ${out.status}):\n${out.stderr}\n${text.slice(0, 2000)}`);
+  }
+  const parsed = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+const used = new Set();
+const rows = [];
+let unaccepted = 0;
+const targets = [];
+for (const stack of fs.readdirSync(stacksDir).sort()) {
+  targets.push({
+    name: `stack ${stack}`,
+    args: ["-f", path.join(stacksDir, stack, "cdk.tf.json")],
+    framework: "terraform_json",
+  });
+}
+if (plansDir) {
+  for (const plan of fs
+    .readdirSync(plansDir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
+    targets.push({ name: `plan ${plan}`, args: ["-f", path.join(plansDir, plan)], framework: "terraform_plan" });
+  }
+}
+for (const target of targets) {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const report of scan(target.args, target.framework)) {
+    const results = report.results ?? {};
+    passed += (results.passed_checks ?? []).length;
+    for (const f of results.failed_checks ?? []) {
+      const resource = `${f.resource}`;
+      const skip = skips.findIndex(
+        (s) => s.check === f.check_id && (!s.resource || new RegExp(s.resource).test(resource)),
+      );
+      if (skip >= 0) {
+        used.add(skip);
+        skipped++;
+      } else {
+        failed++;
+        unaccepted++;
+        console.log(`FAILED ${target.name}: ${f.check_id} ${f.check_name} -> ${resource}`);
+      }
+    }
+  }
+  rows.push({ target: target.name, passed, failed, skipped });
+}
+console.log("\ncheckov results (skips: security/checkov-skips.json)");
+for (const r of rows) {
+  console.log(
+    `${r.target.padEnd(40)} passed ${String(r.passed).padStart(4)}  failed ${String(r.failed).padStart(3)}  skipped ${String(r.skipped).padStart(3)}`,
+  );
+}
+const stale = skips.filter((_, i) => !used.has(i));
+for (const s of stale) console.log(`STALE skip (matched nothing): ${s.check} ${s.resource ?? ""}`);
+if (unaccepted > 0 || stale.length > 0) {
+  console.log(`security gate: ${unaccepted} unaccepted failure(s), ${stale.length} stale skip(s)`);
+  process.exitCode = 1;
+} else {
+  console.log("security gate: passed");
+}
