@@ -316,7 +316,17 @@ describe("the iac-ci platform on the emulator", () => {
   });
 
   describe("roles made by hand (environment stage, side by side with dev)", () => {
-    const handMade = ["iac-ci-stage-worker-role", "iac-ci-stage-watchdog-role"];
+    // Two roles are adopted through IAC_CI_ADOPT_ROLES, one with `terraform import` by hand.
+    const adopted = ["iac-ci-stage-worker-role", "iac-ci-stage-watchdog-role"];
+    const imported = "iac-ci-stage-orchestrator-role";
+    const handMade = [...adopted, imported];
+    /** The Terraform address of the role with this name in the synthesized 02-deploy. */
+    const roleAddress = (roleName: string) => {
+      const json = JSON.parse(fs.readFileSync(path.join(stackDir("stage", "02-deploy"), "cdk.tf.json"), "utf8"));
+      const entry = Object.entries<{ name: string }>(json.resource.aws_iam_role).find(([, r]) => r.name === roleName);
+      if (!entry) throw new Error(`no aws_iam_role named ${roleName}`);
+      return `aws_iam_role.${entry[0]}`;
+    };
     const trust = JSON.stringify({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -339,8 +349,18 @@ describe("the iac-ci platform on the emulator", () => {
       expect(result.output).toMatch(/iac-ci-stage-(worker|watchdog)-role/);
     });
 
+    test("`terraform import` on the synthesized stack adopts a role by hand", () => {
+      const result = terraform(
+        stackDir("stage", "02-deploy"),
+        ["import", "-input=false", "-lock-timeout=60s", roleAddress(imported), imported],
+        envFor("stage"),
+      );
+      expectOk(result, "terraform import");
+      expect(result.output).toContain("Import successful!");
+    });
+
     test("with IAC_CI_ADOPT_ROLES the deploy imports them, and the next plan is clean", async () => {
-      const adopt = { IAC_CI_ADOPT_ROLES: handMade.join(",") };
+      const adopt = { IAC_CI_ADOPT_ROLES: adopted.join(",") };
       synth("stage", adopt);
       expectOk(deploy("stage", "02-deploy", adopt), "cdktf deploy 02-deploy (stage, adopting roles)");
       const state = expectOk(
@@ -350,12 +370,34 @@ describe("the iac-ci platform on the emulator", () => {
       expect(state.output).toMatch(/aws_iam_role\.worker_Role_\w+/);
       expect(state.output).toMatch(/aws_iam_role\.Watchdog_Role_\w+/);
       expect(planExitCode("stage", "02-deploy", adopt).status).toBe(0);
-      const role = await iam.send(new GetRoleCommand({ RoleName: "iac-ci-stage-worker-role" }));
-      expect(role.Role?.Description).toBe("Managed by iac-ci (CDK for Terraform)");
+      for (const RoleName of handMade) {
+        const role = await iam.send(new GetRoleCommand({ RoleName }));
+        expect(role.Role?.Description).toBe("Managed by iac-ci (CDK for Terraform)");
+      }
       // dev is untouched by stage: both environments live side by side.
       expect(await stateObjectExists("iac-ci/stage/02-deploy.tfstate")).toBe(true);
       expect(planExitCode("dev", "02-deploy").status).toBe(0);
     });
+  });
+
+  test("rollback of an adoption: `terraform state rm` releases a role without deleting it", async () => {
+    const dir = stackDir("stage", "02-deploy");
+    const env = envFor("stage");
+    const address = JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8"));
+    const key = Object.entries<{ name: string }>(address.resource.aws_iam_role).find(
+      ([, r]) => r.name === "iac-ci-stage-worker-role",
+    )?.[0];
+    expectOk(terraform(dir, ["state", "rm", "-lock-timeout=60s", `aws_iam_role.${key}`], env), "terraform state rm");
+    expect((await iam.send(new GetRoleCommand({ RoleName: "iac-ci-stage-orchestrator-role" }))).Role).toBeDefined();
+    // Take it back so the environment can be destroyed cleanly.
+    expectOk(
+      terraform(
+        dir,
+        ["import", "-input=false", "-lock-timeout=60s", `aws_iam_role.${key}`, "iac-ci-stage-orchestrator-role"],
+        env,
+      ),
+      "terraform import (re-adopt)",
+    );
   });
 
   test("destroy in reverse order leaves nothing managed; the state bucket refuses while it holds state", async () => {
