@@ -383,9 +383,9 @@ describe("the iac-ci platform on the emulator", () => {
   test("rollback of an adoption: `terraform state rm` releases a role without deleting it", async () => {
     const dir = stackDir("stage", "02-deploy");
     const env = envFor("stage");
-    const address = JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8"));
-    const key = Object.entries<{ name: string }>(address.resource.aws_iam_role).find(
-      ([, r]) => r.name === "iac-ci-stage-worker-role",
+    const json = JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8"));
+    const key = Object.entries<{ name: string }>(json.resource.aws_iam_role).find(
+      ([, r]) => r.name === "iac-ci-stage-orchestrator-role",
     )?.[0];
     expectOk(terraform(dir, ["state", "rm", "-lock-timeout=60s", `aws_iam_role.${key}`], env), "terraform state rm");
     expect((await iam.send(new GetRoleCommand({ RoleName: "iac-ci-stage-orchestrator-role" }))).Role).toBeDefined();
