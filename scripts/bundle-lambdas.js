@@ -75,7 +75,7 @@ async function bundleLambdas({ outdir = DEFAULT_OUTDIR, only, measure = true, lo
   const results = [];
   for (const t of list) {
     const outfile = path.join(outdir, `${t.module}.js`);
-    await esbuild.build({
+    const { metafile } = await esbuild.build({
       entryPoints: [t.entry],
       outfile,
       bundle: true,
@@ -86,9 +86,18 @@ async function bundleLambdas({ outdir = DEFAULT_OUTDIR, only, measure = true, lo
       // Prefer the SDK's ES module builds: tree-shaking keeps only the commands in use.
       mainFields: ["module", "main"],
       logLevel: "warning",
+      metafile: true,
     });
     const bytes = fs.statSync(outfile).size;
-    const result = { id: t.id, module: t.module, exportName: t.exportName, file: outfile, bytes };
+    // The AWS service clients bundled in (each handler should carry only those it calls).
+    const clients = [
+      ...new Set(
+        Object.keys(metafile.inputs)
+          .map((f) => /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(f)?.[1])
+          .filter(Boolean),
+      ),
+    ].sort();
+    const result = { id: t.id, module: t.module, exportName: t.exportName, file: outfile, bytes, clients };
     if (measure) Object.assign(result, measureLoad(outfile));
     results.push(result);
   }
