@@ -168,6 +168,7 @@ async function tryStart(order: OrderItem, summary: OrchestratorSummary): Promise
     deadline: new Date(deadline * 1000).toISOString(),
   });
 
+  let dispatchRef: string;
   try {
     await startWatchdog({ orderId, deadline });
     const callbackUrl = await getSignedUrl(
@@ -186,18 +187,7 @@ async function tryStart(order: OrderItem, summary: OrchestratorSummary): Promise
       },
     );
     const work: WorkerEvent = { orderId, payloadKey: payloadKey(orderId), callbackUrl, deadline };
-    const dispatchRef = order.runner === "codebuild" ? await startBuild(order, work) : await invokeWorker(work);
-    await ddb().send(
-      new UpdateCommand({
-        TableName: tables().orders,
-        Key: { [ORDER_PK]: orderId },
-        UpdateExpression: "SET dispatch_ref = :ref",
-        ExpressionAttributeValues: { ":ref": dispatchRef },
-      }),
-    );
-    log("info", "order started", { orderId, orderName: order.order_name, runner: order.runner, deadline, dispatchRef });
-    summary.started.push(orderId);
-    return "started";
+    dispatchRef = order.runner === "codebuild" ? await startBuild(order, work) : await invokeWorker(work);
   } catch (err) {
     // Nothing runs (or nothing will report): record a failed result like any other, so the
     // watchdog sees a result and the lock is released.
@@ -213,6 +203,23 @@ async function tryStart(order: OrderItem, summary: OrchestratorSummary): Promise
     await finish(orderId, summary);
     return "failed";
   }
+
+  // The run is under way from here: a failure to note where it runs must not fail the order.
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: tables().orders,
+        Key: { [ORDER_PK]: orderId },
+        UpdateExpression: "SET dispatch_ref = :ref",
+        ExpressionAttributeValues: { ":ref": dispatchRef },
+      }),
+    );
+  } catch (err) {
+    log("warn", "could not record the dispatch reference", { orderId, dispatchRef, ...errorFields(err) });
+  }
+  log("info", "order started", { orderId, orderName: order.order_name, runner: order.runner, deadline, dispatchRef });
+  summary.started.push(orderId);
+  return "started";
 }
 
 async function markWaiting(order: OrderItem, holder: string | undefined, now: Date): Promise<void> {
@@ -430,7 +437,7 @@ async function readOutcome(orderId: string): Promise<Outcome> {
       new GetObjectCommand({ Bucket: requireEnv(ENV.internalBucket), Key: resultKey(orderId) }),
     );
     if ((out.ContentLength ?? 0) > MAX_RESULT_BYTES) {
-      out.Body?.transformToWebStream().cancel();
+      (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
       return { status: ORDER_STATUS.failed, reason: `malformed result.json: larger than ${MAX_RESULT_BYTES} bytes` };
     }
     text = (await out.Body?.transformToString("utf8")) ?? "";
