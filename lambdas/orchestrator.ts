@@ -76,8 +76,9 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
 
 const ORDER_PK = TABLE_KEYS.orders.partitionKey;
 
-export const handler = async (event: OrchestratorEvent): Promise<OrchestratorSummary> => {
+export const handler = async (input: OrchestratorEvent): Promise<OrchestratorSummary> => {
   const summary: OrchestratorSummary = { started: [], waiting: [], finished: [], ignored: [] };
+  const event = (typeof input === "object" && input !== null ? input : {}) as OrchestratorEvent;
   if ("Records" in event && Array.isArray(event.Records)) {
     for (const record of event.Records) await onObjectCreated(record, summary);
   } else if ("type" in event && event.type === "order" && typeof event.orderId === "string") {
@@ -91,14 +92,14 @@ export const handler = async (event: OrchestratorEvent): Promise<OrchestratorSum
   } else if ("type" in event && event.type === "drain" && typeof event.orderName === "string") {
     await startNext(event.orderName, summary);
   } else {
-    log("warn", "unrecognised event ignored", { keys: Object.keys(event ?? {}) });
+    log("warn", "unrecognised event ignored", { keys: Object.keys(event) });
   }
   log("info", "orchestrator done", { ...summary });
   return summary;
 };
 
 async function onObjectCreated(record: S3Event["Records"][number], summary: OrchestratorSummary): Promise<void> {
-  const key = decodeURIComponent((record.s3?.object?.key ?? "").replace(/\+/g, " "));
+  const key = decodeKey(record.s3?.object?.key ?? "");
   const orderId = orderIdFromResultKey(key);
   if (
     !record.eventName?.startsWith("ObjectCreated") ||
@@ -111,6 +112,15 @@ async function onObjectCreated(record: S3Event["Records"][number], summary: Orch
   }
   const orderName = await finish(orderId, summary);
   if (orderName !== undefined) await startNext(orderName, summary);
+}
+
+/** S3 notifications carry keys URL-encoded, spaces as `+`. */
+function decodeKey(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, " "));
+  } catch {
+    return raw;
+  }
 }
 
 // ---- starting ---------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ export const handler = async (event: HttpEvent): Promise<HttpResult> => {
   try {
     if (method === "GET") {
       const id = event.pathParameters?.id ?? /\/orders\/([^/]+)\/?$/.exec(path)?.[1];
-      if (id !== undefined) return await readOrder(decodeURIComponent(id));
+      if (id !== undefined) return await readOrder(safeDecode(id));
     }
     if (method === "POST" && (path === "/" || /\/webhook\/?$/.test(path))) return await receive(event);
     return problem(404, "not_found", `no route ${method} ${path}`);
@@ -246,8 +246,17 @@ const conflict = (orderId: string): HttpResult =>
     order_id: orderId,
   });
 
+const safeDecode = (value: string): string => {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+};
+
 function badRequest(field: string, message: string): HttpResult {
-  log("info", "request rejected", { field, reason: message });
+  // The message may quote the body (JSON.parse does); only the field is logged.
+  log("info", "request rejected", { field });
   return json(400, { error: "bad_request", field, message });
 }
 

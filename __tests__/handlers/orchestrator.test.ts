@@ -380,7 +380,9 @@ describe("results", () => {
     const b = await orchestrate(objectCreated(p.doneBucket, resultKey("o-22222222222222222222222222222222")));
     const c = await orchestrate({ type: "order", orderId: "o-33333333333333333333333333333333" });
     const d = await orchestrate({ hello: "world" } as never);
-    for (const s of [a, b, c, d]) expect(s).toMatchObject({ started: [], finished: [], waiting: [] });
+    const e = await orchestrate(null as never);
+    const f = await orchestrate(objectCreated(p.internalBucket, "tmp/callbacks/runs/%E0%A4%A/result.json"));
+    for (const s of [a, b, c, d, e, f]) expect(s).toMatchObject({ started: [], finished: [], waiting: [] });
     expect(a.ignored).toHaveLength(1);
     expect(b.ignored).toHaveLength(1);
     expect(c.ignored).toEqual(["o-33333333333333333333333333333333"]);

@@ -367,6 +367,7 @@ describe("GET /orders/{id}", () => {
   test("404 for an unknown or malformed id", async () => {
     expect((await handler(getOrderEvent(orderIdFor(randomUUID())))).statusCode).toBe(404);
     expect((await handler(getOrderEvent("not-an-order"))).statusCode).toBe(404);
+    expect((await handler(getOrderEvent("%E0%A4%A"))).statusCode).toBe(404);
   });
 });
 
