@@ -220,3 +220,13 @@ export const orderIdFromResultKey = (key: string): string | undefined => {
   const id = key.slice(S3_PREFIX.callbacks.length, key.length - RESULT_OBJECT_SUFFIX.length - 1);
   return ORDER_ID_PATTERN.test(id) ? id : undefined;
 };
+
+/**
+ * HTTP API routes process_webhook serves. The order read must be added with AWS_IAM
+ * authorization: the handler serves it only for this route key, never through the function URL.
+ */
+export const API_ROUTES = {
+  webhook: { method: "POST", path: "/webhook" },
+  order: { method: "GET", path: "/orders/{id}" },
+} as const;
+export const routeKeyOf = (route: { method: string; path: string }): string => `${route.method} ${route.path}`;

@@ -18,12 +18,14 @@ import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import {
+  API_ROUTES,
   ENV,
   EVENT_TYPE,
   FUNCTION_ENV,
   ORDER_ID_PATTERN,
   ORDER_STATUS,
   payloadKey,
+  routeKeyOf,
   TABLE_KEYS,
   WEBHOOK_HEADERS,
   WEBHOOK_LIMITS,
@@ -48,16 +50,25 @@ const sha256 = (data: string | Buffer): string => createHash("sha256").update(da
 export const orderIdFor = (deliveryId: string): string => `o-${sha256(`iac-ci-delivery:${deliveryId}`).slice(0, 32)}`;
 
 const DELIVERY_ID_PATTERN = /^[\x21-\x7e]+$/;
+const ORDERS_ROUTE = routeKeyOf(API_ROUTES.order);
 
 export const handler = async (event: HttpEvent): Promise<HttpResult> => {
   const method = event.requestContext?.http?.method?.toUpperCase() ?? "";
   const path = event.rawPath ?? "/";
   try {
-    if (method === "GET") {
+    // Reads only through the HTTP API route, which requires SigV4 (AWS_IAM); the function URL
+    // (authorization NONE, for webhook senders) serves POST only.
+    if (method === "GET" && event.routeKey === ORDERS_ROUTE) {
       const id = event.pathParameters?.id ?? /\/orders\/([^/]+)\/?$/.exec(path)?.[1];
       if (id !== undefined) return await readOrder(safeDecode(id));
     }
-    if (method === "POST" && (path === "/" || /\/webhook\/?$/.test(path))) return await receive(event);
+    // The API route, or the function URL (whose root is the webhook too).
+    if (
+      method === API_ROUTES.webhook.method &&
+      (path === "/" || path.replace(/\/$/, "").endsWith(API_ROUTES.webhook.path))
+    ) {
+      return await receive(event);
+    }
     return problem(404, "not_found", `no route ${method} ${path}`);
   } catch (err) {
     log("error", "request failed", { method, path, ...errorFields(err) });

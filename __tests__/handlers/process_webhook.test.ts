@@ -364,6 +364,17 @@ describe("GET /orders/{id}", () => {
     expect(body.events.map((e) => e.type)).toEqual([EVENT_TYPE.received]);
   });
 
+  test("is not served through the function URL (no IAM authorization there)", async () => {
+    const deliveryId = randomUUID();
+    await handler(webhookEvent(order(), { secret: p.secret, deliveryId }));
+    const viaApi = getOrderEvent(orderIdFor(deliveryId));
+    expect((await handler(viaApi)).statusCode).toBe(200);
+    // A function URL delivers the same payload shape with the catch-all route key.
+    const viaUrl = { ...viaApi, routeKey: "$default", pathParameters: undefined };
+    viaUrl.requestContext = { ...viaUrl.requestContext, routeKey: "$default" };
+    expect((await handler(viaUrl)).statusCode).toBe(404);
+  });
+
   test("404 for an unknown or malformed id", async () => {
     expect((await handler(getOrderEvent(orderIdFor(randomUUID())))).statusCode).toBe(404);
     expect((await handler(getOrderEvent("not-an-order"))).statusCode).toBe(404);

@@ -1,8 +1,13 @@
 // The runtime limits in lambdas/contract.ts fit the infrastructure that runs them, and the key
 // helpers round-trip.
 import {
+  API_ROUTES,
   DONE_PREFIX,
   doneKey,
+  ENV,
+  FUNCTION_ENV,
+  FUNCTIONS,
+  type FunctionKey,
   LOCK_LEASE_SLACK_SECONDS,
   ORDER_ID_PATTERN,
   orderIdFromResultKey,
@@ -10,12 +15,14 @@ import {
   RUN_LIMITS,
   RUNNERS,
   resultKey,
+  routeKeyOf,
   S3_PREFIX,
   WORKER_FUNCTION_TIMEOUT_SECONDS,
   WORKER_LIMITS,
   WORKER_TIMEOUT_SLACK_SECONDS,
 } from "../../lambdas/contract";
 import { FUNCTION_SIZING, WATCHDOG_TIMEOUT_SECONDS, WATCHDOG_WAIT_SECONDS } from "../../stacks/deploy-stack";
+import { resourcesOf, synthPlatform } from "../support/synth";
 
 const orderId = "o-0123456789abcdef0123456789abcdef";
 
@@ -55,4 +62,53 @@ test("keys: payloads under tmp/exec/, results under tmp/callbacks/runs/, done re
   ]) {
     expect(orderIdFromResultKey(key)).toBeUndefined();
   }
+});
+
+describe("the deploy stack gives each handler what it reads", () => {
+  const { deploy } = synthPlatform();
+
+  /** Environment variables each handler requires (lambdas/*.ts read them with requireEnv). */
+  const needs: Record<FunctionKey, string[]> = {
+    processWebhook: [
+      ENV.ordersTable,
+      ENV.orderEventsTable,
+      ENV.internalBucket,
+      FUNCTION_ENV.webhookSecretParameter,
+      FUNCTION_ENV.orchestratorFunction,
+    ],
+    orchestrator: [
+      ENV.ordersTable,
+      ENV.orderEventsTable,
+      ENV.locksTable,
+      ENV.internalBucket,
+      ENV.doneBucket,
+      FUNCTION_ENV.workerFunction,
+      FUNCTION_ENV.runnerProject,
+      FUNCTION_ENV.watchdogStateMachine,
+    ],
+    watchdogCheck: [ENV.internalBucket],
+    worker: [ENV.internalBucket],
+  };
+
+  test.each(Object.keys(FUNCTIONS) as FunctionKey[])("%s: its command and environment", (key) => {
+    const fns = resourcesOf(deploy, "aws_lambda_function").filter(
+      (f) => f.image_config?.command?.[0] === FUNCTIONS[key].command,
+    );
+    expect(fns).toHaveLength(1);
+    expect(Object.keys(fns[0].environment.variables)).toEqual(expect.arrayContaining(needs[key]));
+  });
+
+  test("the CodeBuild runner can find the payload bucket", () => {
+    const [project] = resourcesOf(deploy, "aws_codebuild_project");
+    const names = project.environment.environment_variable.map((v: { name: string }) => v.name);
+    expect(names).toContain(ENV.internalBucket);
+  });
+
+  test("webhooks are open to HMAC-signed senders, order reads need SigV4", () => {
+    const routes = Object.fromEntries(
+      resourcesOf(deploy, "aws_apigatewayv2_route").map((r) => [r.route_key, r.authorization_type]),
+    );
+    expect(routes[routeKeyOf(API_ROUTES.webhook)]).toBe("NONE");
+    expect(routes[routeKeyOf(API_ROUTES.order)]).toBe("AWS_IAM");
+  });
 });
