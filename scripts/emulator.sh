@@ -15,7 +15,7 @@ MOTO_BIN="$TOOLCHAIN_HOME/venv-moto-$MOTO_VERSION/bin/moto_server"
 alive() {
   [[ -f "$HOME_DIR/pid" && -f "$HOME_DIR/endpoint" ]] || return 1
   kill -0 "$(cat "$HOME_DIR/pid")" 2>/dev/null || return 1
-  curl -fsS -m 2 -o /dev/null "$(cat "$HOME_DIR/endpoint")/moto-api/data.json"
+  curl -fs -m 2 -o /dev/null "$(cat "$HOME_DIR/endpoint")/moto-api/data.json"
 }
 
 start() {

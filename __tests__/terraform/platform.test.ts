@@ -61,6 +61,7 @@ function expectOk(result: RunResult, what: string): RunResult {
 }
 
 function synth(environment: string, extra: Record<string, string> = {}) {
+  fs.mkdirSync(path.dirname(outFor(environment)), { recursive: true });
   expectOk(
     cdktf(["synth", "--output", outFor(environment)], envFor(environment, extra)),
     `cdktf synth (${environment})`,
@@ -165,6 +166,7 @@ describe("the iac-ci platform on the emulator", () => {
 
   test("CI flow: cdktf synth, then plain terraform init and plan per stack", () => {
     const ciOut = path.join(work, "ci", "cdktf.out");
+    fs.mkdirSync(path.dirname(ciOut), { recursive: true });
     const env = envFor("dev");
     expectOk(cdktf(["synth", "--output", ciOut], env), "cdktf synth");
     for (const stack of ["00-bootstrap", "01-ecr", "02-deploy"]) {

@@ -14,6 +14,7 @@ jest.setTimeout(600_000);
 
 beforeAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
   const synth = cdktf(["synth", "--output", out], env);
   if (synth.status !== 0) throw new Error(`cdktf synth failed:\n${synth.output}`);
 });
