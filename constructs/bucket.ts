@@ -147,6 +147,20 @@ export class Bucket extends Construct {
     this.grantObjects(grantee, sid, ["s3:GetObject", "s3:PutObject"], prefix);
   }
 
+  /**
+   * s3:ListBucket limited to keys under `prefix`, so a missing object answers 404 (not 403)
+   * without revealing other keys.
+   */
+  grantList(grantee: IGrantable, prefix: string, sid = `List${pascalSid(this.node.id)}${pascalSid(prefix)}`): void {
+    if (!prefix.endsWith("/")) throw new Error(`${this.node.path}: list prefix "${prefix}" must end with "/"`);
+    grantee.grantPrincipal.addToPolicy({
+      sid,
+      actions: ["s3:ListBucket"],
+      resources: [this.arn],
+      conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${prefix}*`] }],
+    });
+  }
+
   private grantObjects(grantee: IGrantable, sid: string, actions: string[], prefix: string): void {
     if (prefix !== "" && !prefix.endsWith("/")) {
       throw new Error(`${this.node.path}: grant prefix "${prefix}" must end with "/"`);

@@ -1,6 +1,7 @@
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaFunction as LambdaFunctionResource } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
@@ -53,6 +54,11 @@ export interface FunctionProps {
    * after Lambda's retries, so nothing is silently dropped. @default true
    */
   readonly deadLetterQueue?: boolean;
+  /**
+   * How often Lambda retries a failed asynchronous invocation (0-2). Use 0 for functions
+   * whose work must not run twice. @default 2 (Lambda's own default)
+   */
+  readonly asyncRetryAttempts?: number;
   readonly description?: string;
 }
 
@@ -81,6 +87,7 @@ export class LambdaFunction extends Construct implements IGrantable {
       roleName = `${functionName}-role`,
       tracing = true,
       deadLetterQueue = true,
+      asyncRetryAttempts,
       description,
     } = props;
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(functionName)) {
@@ -91,6 +98,9 @@ export class LambdaFunction extends Construct implements IGrantable {
     }
     if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
       throw new Error(`${this.node.path}: memorySize ${memorySize} must be an integer from 128 to 10240 MB`);
+    }
+    if (asyncRetryAttempts !== undefined && ![0, 1, 2].includes(asyncRetryAttempts)) {
+      throw new Error(`${this.node.path}: asyncRetryAttempts ${asyncRetryAttempts} must be 0, 1 or 2`);
     }
     if (code.kind === "image" && code.command.length === 0) {
       throw new Error(`${this.node.path}: an image function needs a command`);
@@ -149,6 +159,14 @@ export class LambdaFunction extends Construct implements IGrantable {
       tracingConfig: tracing ? { mode: "Active" } : undefined,
       deadLetterConfig: this.deadLetterQueue ? { targetArn: this.deadLetterQueue.arn } : undefined,
       dependsOn,
+    });
+    if (asyncRetryAttempts !== undefined) this.configureAsyncInvocation(asyncRetryAttempts);
+  }
+
+  private configureAsyncInvocation(asyncRetryAttempts: number): void {
+    new LambdaFunctionEventInvokeConfig(this, "AsyncInvokeConfig", {
+      functionName: this.resource.functionName,
+      maximumRetryAttempts: asyncRetryAttempts,
     });
   }
 

@@ -14,6 +14,7 @@ import { IacCiStack, RANDOM_PROVIDER_CONSTRAINT } from "../constructs/stack-base
 import { lambdaInvokeTask, StateMachine } from "../constructs/state-machine";
 import { Table } from "../constructs/table";
 import {
+  API_ROUTES,
   CODEBUILD_WORKER_COMMAND,
   ENV,
   FUNCTION_ENV,
@@ -168,7 +169,11 @@ export class DeployStack extends IacCiStack {
       [ENV.doneBucket]: this.buckets.done.bucketName,
     };
 
-    const makeFunction = (key: FunctionKey, extraEnvironment: Record<string, string> = {}) => {
+    const makeFunction = (
+      key: FunctionKey,
+      extraEnvironment: Record<string, string> = {},
+      asyncRetryAttempts: number | undefined = undefined,
+    ) => {
       const { id, command } = FUNCTIONS[key];
       const functionName = `${name}-${id.replace(/_/g, "-")}`;
       return new LambdaFunction(this, id, {
@@ -179,10 +184,12 @@ export class DeployStack extends IacCiStack {
         environment: { ...runtimeEnvironment, ...extraEnvironment },
         logRetentionDays: retention,
         adoptRole: this.adopts(`${functionName}-role`),
+        asyncRetryAttempts,
       });
     };
     // The orchestrator's policy names the worker, the watchdog and CodeBuild, so those exist first.
-    const worker = makeFunction("worker");
+    // A retried worker would run the order's commands twice: failures surface as results instead.
+    const worker = makeFunction("worker", {}, 0);
     const watchdogCheck = makeFunction("watchdogCheck");
 
     this.runner = new CodeBuildProject(this, "Runner", {
@@ -202,6 +209,8 @@ export class DeployStack extends IacCiStack {
       adoptRole: this.adopts(`${name}-runner-codebuild-role`),
     });
     this.buckets.internal.grantRead(this.runner, S3_PREFIX.exec);
+    // Long builds can outlive the presigned callback URL; the CLI then writes the result itself.
+    this.buckets.internal.grantWrite(this.runner, S3_PREFIX.callbacks);
 
     this.watchdog = new StateMachine(this, "Watchdog", {
       stateMachineName: `${name}-watchdog`,
@@ -268,6 +277,7 @@ export class DeployStack extends IacCiStack {
     for (const table of Object.values(this.tables)) table.grantReadWriteData(orchestrator);
     this.buckets.internal.grantReadWrite(orchestrator, S3_PREFIX.callbacks);
     this.buckets.internal.grantRead(orchestrator, S3_PREFIX.exec);
+    this.buckets.internal.grantList(orchestrator, S3_PREFIX.callbacks);
     this.buckets.done.grantReadWrite(orchestrator);
     worker.grantInvoke(orchestrator);
     this.runner.grantStartBuild(orchestrator);
@@ -275,6 +285,7 @@ export class DeployStack extends IacCiStack {
 
     // watchdog_check: reads results, writes a timed_out result past the deadline.
     this.buckets.internal.grantReadWrite(watchdogCheck, S3_PREFIX.callbacks);
+    this.buckets.internal.grantList(watchdogCheck, S3_PREFIX.callbacks);
     // worker: reads its payload; results go through a presigned URL, not its own role.
     this.buckets.internal.grantRead(worker, S3_PREFIX.exec);
 
@@ -286,9 +297,9 @@ export class DeployStack extends IacCiStack {
 
     this.api = new HttpApi(this, "Api", { apiName: `${name}-api`, logRetentionDays: retention });
     // Webhook senders cannot sign with SigV4: the handler verifies the HMAC signature instead.
-    this.api.addLambdaRoute("POST", "/webhook", processWebhook, "NONE");
+    this.api.addLambdaRoute(API_ROUTES.webhook.method, API_ROUTES.webhook.path, processWebhook, "NONE");
     // Order status is read by CI jobs with AWS credentials.
-    this.api.addLambdaRoute("GET", "/orders/{id}", processWebhook, "AWS_IAM");
+    this.api.addLambdaRoute(API_ROUTES.order.method, API_ROUTES.order.path, processWebhook, "AWS_IAM");
     // Webhook senders (e.g. GitHub) cannot sign with SigV4; the handler verifies an HMAC
     // signature of every request instead.
     const webhookUrl = processWebhook.addFunctionUrl("NONE");

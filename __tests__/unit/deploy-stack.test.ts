@@ -114,6 +114,16 @@ describe("02-deploy", () => {
     }
   });
 
+  test("the worker is never retried by Lambda (a retry would run the commands twice)", () => {
+    const configs = resourcesOf(deploy, "aws_lambda_function_event_invoke_config");
+    expect(configs).toEqual([
+      expect.objectContaining({
+        function_name: `\${aws_lambda_function.${fnKey("iac-ci-dev-worker")}.function_name}`,
+        maximum_retry_attempts: 0,
+      }),
+    ]);
+  });
+
   test("each function has its own log group with retention and depends on it and its policy", () => {
     for (const [key, fn] of Object.entries(deploy.resource.aws_lambda_function)) {
       const logGroup = findResource(
@@ -302,6 +312,7 @@ describe("02-deploy", () => {
     });
     const watchdog = byDoc("watchdog_check_Role");
     expect(Object.keys(watchdog).sort()).toEqual([
+      "ListInternalBucketTmpCallbacksRuns",
       "ReadWriteInternalBucketTmpCallbacksRuns",
       "SendToDeadLetterQueue",
       "WriteOwnLogs",
@@ -322,6 +333,7 @@ describe("02-deploy", () => {
     const orchestrator = byDoc("orchestrator_Role");
     expect(Object.keys(orchestrator).sort()).toEqual([
       "InvokeWorker",
+      "ListInternalBucketTmpCallbacksRuns",
       "ReadInternalBucketTmpExec",
       "ReadWriteDoneBucket",
       "ReadWriteInternalBucketTmpCallbacksRuns",
@@ -347,6 +359,11 @@ describe("02-deploy", () => {
       "ecr:GetDownloadUrlForLayer",
     ]);
     expect(runner.ReadInternalBucketTmpExec.actions).toEqual(["s3:GetObject"]);
+    expect(runner.WriteInternalBucketTmpCallbacksRuns.resources).toEqual([expect.stringMatching(/\/tmp\/callbacks\/runs\/\*$/)]);
+    expect(watchdog.ListInternalBucketTmpCallbacksRuns).toEqual({
+      actions: ["s3:ListBucket"],
+      resources: [expect.stringMatching(/InternalBucket_\w+\.arn\}$/)],
+    });
     expect(runner.WriteBuildLogs.actions).toEqual(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]);
   });
 
