@@ -73,6 +73,9 @@ export class IacCiStack extends TerraformStack {
             s3UsePathStyle: true,
             skipCredentialsValidation: true,
             skipMetadataApiCheck: "true",
+            // Without an account id the provider reads bucket tags with S3 GetBucketTagging
+            // instead of S3 Control, whose account-prefixed host cannot point at an emulator.
+            skipRequestingAccountId: true,
           }
         : {}),
     });
