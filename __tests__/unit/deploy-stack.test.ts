@@ -359,7 +359,9 @@ describe("02-deploy", () => {
       "ecr:GetDownloadUrlForLayer",
     ]);
     expect(runner.ReadInternalBucketTmpExec.actions).toEqual(["s3:GetObject"]);
-    expect(runner.WriteInternalBucketTmpCallbacksRuns.resources).toEqual([expect.stringMatching(/\/tmp\/callbacks\/runs\/\*$/)]);
+    expect(runner.WriteInternalBucketTmpCallbacksRuns.resources).toEqual([
+      expect.stringMatching(/\/tmp\/callbacks\/runs\/\*$/),
+    ]);
     expect(watchdog.ListInternalBucketTmpCallbacksRuns).toEqual({
       actions: ["s3:ListBucket"],
       resources: [expect.stringMatching(/InternalBucket_\w+\.arn\}$/)],
