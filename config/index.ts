@@ -26,6 +26,12 @@ export interface IacCiConfig {
   readonly lockTable: string;
   /** Custom AWS endpoint (a local emulator); undefined means real AWS. */
   readonly awsEndpoint?: string;
+  /**
+   * Whether buckets carry the TLS-only (deny aws:SecureTransport=false) policy. Always true for
+   * real AWS. With an emulator endpoint it is false: moto evaluates no `Bool` condition, so it
+   * would apply the Deny to every request (docs/emulator.md).
+   */
+  readonly enforceTls: boolean;
   /** Names of IAM roles that already exist and must be adopted with import blocks. */
   readonly adoptRoles: readonly string[];
   /** Retention of every log group the stacks create. */
@@ -69,7 +75,7 @@ export const SETTINGS = {
     context: "iac-ci:githubDeployEnvironments",
     description: "GitHub environments allowed to deploy",
   },
-} as const satisfies Record<keyof IacCiConfig, Setting>;
+} as const satisfies Record<Exclude<keyof IacCiConfig, "enforceTls">, Setting>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -210,6 +216,7 @@ export function loadConfig(source: ConfigSource = { env: process.env }): IacCiCo
     stateBucket,
     lockTable,
     awsEndpoint,
+    enforceTls: awsEndpoint === undefined,
     adoptRoles,
     logRetentionDays,
     defaultImageTag,

@@ -28,7 +28,7 @@ export class BootstrapStack extends IacCiStack {
       noncurrentVersionExpireAfterDays: 90,
       // Never delete state with the stack: destroy fails while the bucket holds state.
       forceDestroy: false,
-      enforceTls: true,
+      enforceTls: config.enforceTls,
     });
     this.lockTable = new Table(this, "LockTable", {
       tableName: config.lockTable,

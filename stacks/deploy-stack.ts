@@ -153,11 +153,13 @@ export class DeployStack extends IacCiStack {
         bucketName: `${name}-internal-${hash.asString}`,
         expireAfterDays: 1,
         forceDestroy: true,
+        enforceTls: config.enforceTls,
       }),
       done: new Bucket(this, "DoneBucket", {
         bucketName: `${name}-done-${hash.asString}`,
         expireAfterDays: 1,
         forceDestroy: true,
+        enforceTls: config.enforceTls,
       }),
     };
 

@@ -136,6 +136,17 @@ describe("the emulator setting", () => {
     });
   });
 
+  test("drops only the TLS-only bucket policies, which moto would turn into deny-all", () => {
+    const real = synthPlatform();
+    for (const stack of ["bootstrap", "deploy"] as const) {
+      const types = (json: typeof real.bootstrap) => Object.keys(json.resource).sort();
+      expect(types(emulated[stack]).concat("aws_s3_bucket_policy").sort()).toEqual(types(real[stack]));
+      expect(Object.keys(real[stack].resource.aws_s3_bucket_policy)).toHaveLength(
+        Object.keys(real[stack].resource.aws_s3_bucket).length,
+      );
+    }
+  });
+
   test("is absent for real AWS: no endpoints, no skipped checks", () => {
     for (const json of [bootstrap, ecr, deploy]) {
       expect(json.raw).not.toContain("endpoints");

@@ -12,6 +12,7 @@ describe("config", () => {
       stateBucket: "iac-ci-tfstate",
       lockTable: "iac-ci-tf-locks",
       awsEndpoint: undefined,
+      enforceTls: true,
       adoptRoles: [],
       logRetentionDays: 30,
       defaultImageTag: "latest",
