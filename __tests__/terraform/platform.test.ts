@@ -87,6 +87,44 @@ function deploy(environment: string, stack: string, extra: Record<string, string
   return result;
 }
 
+/**
+ * The one known emulator gap left after a deploy: moto 5.2.5 ignores the tags that the provider
+ * sends inside CreateBucket (CreateBucketConfiguration.Tags), so a new bucket reads back
+ * untagged and the next plan wants to add its default tags. Only that exact change is applied
+ * here (docs/emulator.md); any other difference fails the test.
+ */
+function convergeBucketTags(environment: string, stack: string, extra: Record<string, string> = {}): string[] {
+  const dir = stackDir(environment, stack);
+  const env = envFor(environment, extra);
+  const plan = terraform(
+    dir,
+    ["plan", "-detailed-exitcode", "-input=false", "-lock-timeout=60s", "-out=gap.tfplan"],
+    env,
+  );
+  if (plan.status === 0) return [];
+  if (plan.status !== 2) throw new Error(`plan after deploy failed:\n${plan.output.slice(-6000)}`);
+  const show = expectOk(terraform(dir, ["show", "-json", "gap.tfplan"], env), "terraform show");
+  const changes = (JSON.parse(show.output.slice(show.output.indexOf("{"))).resource_changes ?? []).filter(
+    (c: { change: { actions: string[] } }) => !["no-op", "read"].includes(c.change.actions.join()),
+  );
+  const unexpected = changes.filter(
+    (c: {
+      type: string;
+      change: { actions: string[]; before: Record<string, unknown>; after: Record<string, unknown> };
+    }) => {
+      if (c.type !== "aws_s3_bucket" || c.change.actions.join() !== "update") return true;
+      const keys = new Set([...Object.keys(c.change.before ?? {}), ...Object.keys(c.change.after ?? {})]);
+      const changed = [...keys].filter(
+        (k) => JSON.stringify(c.change.before?.[k]) !== JSON.stringify(c.change.after?.[k]),
+      );
+      return changed.some((k) => k !== "tags_all");
+    },
+  );
+  if (unexpected.length > 0) throw new Error(`the deploy does not re-plan clean:\n${plan.output.slice(-6000)}`);
+  expectOk(terraform(dir, ["apply", "-input=false", "-lock-timeout=60s", "gap.tfplan"], env), "converge bucket tags");
+  return changes.map((c: { address: string }) => c.address);
+}
+
 function destroy(environment: string, stack: string): RunResult {
   return cdktf(
     [
@@ -153,6 +191,7 @@ describe("the iac-ci platform on the emulator", () => {
   test("00-bootstrap deploys with local state and re-plans clean", async () => {
     expectOk(deploy("dev", "00-bootstrap"), "cdktf deploy 00-bootstrap");
     expect(fs.existsSync(path.join(work, "dev", "terraform.00-bootstrap.tfstate"))).toBe(true);
+    expect(convergeBucketTags("dev", "00-bootstrap")).toEqual([expect.stringMatching(/^aws_s3_bucket\.StateBucket_/)]);
     expect(planExitCode("dev", "00-bootstrap").status).toBe(0);
     const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: STATE_BUCKET }));
     expect(versioning.Status).toBe("Enabled");
@@ -196,6 +235,7 @@ describe("the iac-ci platform on the emulator", () => {
   test("02-deploy deploys every resource, locked in the lock table, and re-plans clean", async () => {
     expectOk(deploy("dev", "02-deploy"), "cdktf deploy 02-deploy");
     expect(await stateObjectExists("iac-ci/dev/02-deploy.tfstate")).toBe(true);
+    expect(convergeBucketTags("dev", "02-deploy")).toHaveLength(2);
     const plan = planExitCode("dev", "02-deploy");
     if (plan.status !== 0) throw new Error(`02-deploy does not re-plan clean:\n${plan.output.slice(-6000)}`);
 
@@ -365,6 +405,7 @@ describe("the iac-ci platform on the emulator", () => {
       const adopt = { IAC_CI_ADOPT_ROLES: adopted.join(",") };
       synth("stage", adopt);
       expectOk(deploy("stage", "02-deploy", adopt), "cdktf deploy 02-deploy (stage, adopting roles)");
+      convergeBucketTags("stage", "02-deploy", adopt);
       const state = expectOk(
         terraform(stackDir("stage", "02-deploy"), ["state", "list"], envFor("stage", adopt)),
         "state list",
