@@ -10,7 +10,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/versions.sh
 source "$ROOT/scripts/versions.sh"
 HOME_DIR="${EMULATOR_HOME:-$ROOT/.emulator/default}"
-MOTO_BIN="$TOOLCHAIN_HOME/venv-moto-$MOTO_VERSION/bin/moto_server"
+MOTO_PYTHON="$TOOLCHAIN_HOME/venv-moto-$MOTO_VERSION/bin/python"
 
 alive() {
   [[ -f "$HOME_DIR/pid" && -f "$HOME_DIR/endpoint" ]] || return 1
@@ -20,14 +20,15 @@ alive() {
 
 start() {
   if alive; then cat "$HOME_DIR/endpoint"; return; fi
-  [[ -x "$MOTO_BIN" ]] || { echo "emulator: $MOTO_BIN missing; run scripts/toolchain.sh first" >&2; exit 1; }
+  [[ -x "$MOTO_PYTHON" ]] || { echo "emulator: $MOTO_PYTHON missing; run scripts/toolchain.sh first" >&2; exit 1; }
   mkdir -p "$HOME_DIR"
   local port
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
   # Image functions are created, never run (moto needs Docker to run Lambda code).
   # MOTO_LAMBDA_STUB_ECR: accept image URIs without an image in moto's own ECR.
+  # scripts/moto_server.py is moto's server plus ValidateStateMachineDefinition (docs/emulator.md).
   MOTO_LAMBDA_STUB_ECR=TRUE MOTO_IAM_LOAD_MANAGED_POLICIES=true \
-    nohup "$MOTO_BIN" -H 127.0.0.1 -p "$port" > "$HOME_DIR/moto.log" 2>&1 &
+    nohup "$MOTO_PYTHON" "$ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$port" > "$HOME_DIR/moto.log" 2>&1 &
   echo $! > "$HOME_DIR/pid"
   echo "http://127.0.0.1:$port" > "$HOME_DIR/endpoint"
   for _ in $(seq 1 100); do
@@ -47,6 +48,8 @@ stop() {
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$HOME_DIR/pid" "$HOME_DIR/endpoint"
+  [[ "${EMULATOR_REMOVE_HOME:-0}" == 1 ]] && rm -rf "$HOME_DIR"
+  return 0
 }
 
 case "${1:-}" in

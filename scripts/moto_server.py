@@ -1,0 +1,44 @@
+"""moto's server, plus the one Step Functions action the AWS provider needs that moto lacks.
+
+The provider validates a state machine definition with ValidateStateMachineDefinition before it
+creates or changes one; moto 5.2.5 answers NotImplementedError (HTTP 500), which the provider
+retries for many minutes. This stand-in does a structural check (valid JSON, StartAt names a
+state, every Next/Default names a state) and answers like the real API: result OK, or FAIL
+with diagnostics. Real AWS runs its own, complete validation. Run with moto's venv python:
+    python scripts/moto_server.py -H 127.0.0.1 -p 5000
+"""
+
+import json
+
+from moto.core.responses import ActionResult
+from moto.server import main
+from moto.stepfunctions.responses import StepFunctionResponse
+
+
+def _diagnostics(definition_text: str) -> list:
+    try:
+        definition = json.loads(definition_text)
+    except ValueError as error:
+        return [{"severity": "ERROR", "code": "INVALID_JSON_DESCRIPTION", "message": str(error)}]
+    states = definition.get("States") or {}
+    problems = []
+    if definition.get("StartAt") not in states:
+        problems.append(f"StartAt {definition.get('StartAt')!r} is not a state")
+    for name, state in states.items():
+        targets = [state.get("Next"), state.get("Default")]
+        targets += [choice.get("Next") for choice in state.get("Choices", [])]
+        for target in filter(None, targets):
+            if target not in states:
+                problems.append(f"state {name!r} goes to unknown state {target!r}")
+    return [{"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED", "message": p} for p in problems]
+
+
+def validate_state_machine_definition(self: StepFunctionResponse) -> ActionResult:
+    diagnostics = _diagnostics(self._get_param("definition") or "")
+    return ActionResult({"result": "FAIL" if diagnostics else "OK", "diagnostics": diagnostics, "truncated": False})
+
+
+StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition  # type: ignore[attr-defined]
+
+if __name__ == "__main__":
+    main()
