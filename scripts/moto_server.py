@@ -1,6 +1,9 @@
-"""moto's server, plus the one Step Functions action the AWS provider needs that moto lacks.
+"""moto's server, plus the Step Functions actions the AWS provider calls that moto 5.2.5 lacks.
 
-The provider validates a state machine definition with ValidateStateMachineDefinition before it
+ListStateMachineVersions: the provider reads the latest version after every create/read;
+moto keeps versions but has no such action. Answered from moto's own state machine model.
+
+ValidateStateMachineDefinition: the provider validates a state machine definition with ValidateStateMachineDefinition before it
 creates or changes one; moto 5.2.5 answers NotImplementedError (HTTP 500), which the provider
 retries for many minutes. This stand-in does a structural check (valid JSON, StartAt names a
 state, every Next/Default names a state) and answers like the real API: result OK, or FAIL
@@ -38,7 +41,20 @@ def validate_state_machine_definition(self: StepFunctionResponse) -> ActionResul
     return ActionResult({"result": "FAIL" if diagnostics else "OK", "diagnostics": diagnostics, "truncated": False})
 
 
+def list_state_machine_versions(self: StepFunctionResponse) -> ActionResult:
+    machine = self.stepfunction_backend.describe_state_machine(self._get_param("stateMachineArn"))
+    versions = sorted(machine.versions.values(), key=lambda v: v.version, reverse=True)
+    return ActionResult(
+        {
+            "stateMachineVersions": [
+                {"stateMachineVersionArn": v.arn, "creationDate": v.creation_date} for v in versions
+            ]
+        }
+    )
+
+
 StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition  # type: ignore[attr-defined]
+StepFunctionResponse.list_state_machine_versions = list_state_machine_versions  # type: ignore[attr-defined]
 
 if __name__ == "__main__":
     main()
