@@ -444,9 +444,30 @@ describe("the iac-ci platform on the emulator", () => {
   });
 
   test("destroy in reverse order leaves nothing managed; the state bucket refuses while it holds state", async () => {
-    for (const environment of ["stage", "dev"]) {
-      expectOk(destroy(environment, "02-deploy"), `cdktf destroy 02-deploy (${environment})`);
-      expectOk(destroy(environment, "01-ecr"), `cdktf destroy 01-ecr (${environment})`);
+    // The environments are independent: destroy them side by side (SQS queue deletion alone
+    // waits for 15 consistent reads, a minute or two per environment).
+    for (const stack of ["02-deploy", "01-ecr"]) {
+      const runs = ["stage", "dev"].map((environment) => ({
+        environment,
+        run: startProcess(
+          path.join(ROOT, "node_modules/.bin/cdktf"),
+          [
+            "destroy",
+            stack,
+            "--output",
+            outFor(environment),
+            "--skip-synth",
+            "--auto-approve",
+            "--ignore-missing-stack-dependencies",
+          ],
+          envFor(environment),
+        ),
+      }));
+      for (const { environment, run } of runs) {
+        const code = await run.exited;
+        if (code !== 0)
+          throw new Error(`cdktf destroy ${stack} (${environment}) exited ${code}:\n${run.output().slice(-6000)}`);
+      }
     }
     expect((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
     expect((await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? []).toEqual([]);
