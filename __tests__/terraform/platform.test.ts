@@ -11,7 +11,14 @@ import {
   ScanCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand } from "@aws-sdk/client-ecr";
-import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import {
+  CreateRoleCommand,
+  GetOpenIDConnectProviderCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+  ListRolesCommand,
+} from "@aws-sdk/client-iam";
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import {
   DeleteObjectsCommand,
@@ -39,8 +46,10 @@ const STATE_BUCKET = "iac-ci-tfstate";
 const LOCK_TABLE = "iac-ci-tf-locks";
 const timings: Record<string, number> = {};
 
+// 00-bootstrap also creates the GitHub OIDC provider and deploy roles for this repository.
+const GITHUB_REPOSITORY = "acme/iac-ci";
 const envFor = (environment: string, extra: Record<string, string> = {}) =>
-  emulatorEnv(endpoint, { IAC_CI_ENV: environment, ...extra });
+  emulatorEnv(endpoint, { IAC_CI_ENV: environment, IAC_CI_GITHUB_REPOSITORY: GITHUB_REPOSITORY, ...extra });
 const outFor = (environment: string) => path.join(work, environment, "cdktf.out");
 const stackDir = (environment: string, stack: string) => path.join(outFor(environment), "stacks", stack);
 
@@ -476,7 +485,8 @@ describe("the iac-ci platform on the emulator", () => {
     expect((await ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []).toEqual([]);
     expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toEqual([LOCK_TABLE]);
     const roles = (await iam.send(new ListRolesCommand({}))).Roles?.map((r) => r.RoleName) ?? [];
-    expect(roles.filter((r) => r?.startsWith("iac-ci-"))).toEqual([]);
+    // Only 00-bootstrap's GitHub roles remain until the store itself goes.
+    expect(roles.sort()).toEqual(["iac-ci-github-deploy", "iac-ci-github-plan"]);
     expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual([STATE_BUCKET]);
 
     const refused = destroy("dev", "00-bootstrap");
@@ -494,5 +504,7 @@ describe("the iac-ci platform on the emulator", () => {
     expectOk(destroy("dev", "00-bootstrap"), "cdktf destroy 00-bootstrap (after emptying)");
     expect((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
     expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+    expect((await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []).toEqual([]);
+    expect((await iam.send(new ListRolesCommand({}))).Roles ?? []).toEqual([]);
   });
 });
