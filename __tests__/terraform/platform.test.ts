@@ -210,6 +210,36 @@ describe("the iac-ci platform on the emulator", () => {
     expect(backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe(
       "ENABLED",
     );
+
+    // GitHub OIDC: the provider exists, and the deploy role trusts only this repository's environments.
+    const providers = await iam.send(new ListOpenIDConnectProvidersCommand({}));
+    const providerArn = providers.OpenIDConnectProviderList?.[0]?.Arn;
+    expect(providerArn).toMatch(/oidc-provider\/token\.actions\.githubusercontent\.com$/);
+    const provider = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: providerArn }));
+    expect(provider.ClientIDList).toEqual(["sts.amazonaws.com"]);
+    const deployRole = await iam.send(new GetRoleCommand({ RoleName: "iac-ci-github-deploy" }));
+    const trust = JSON.parse(decodeURIComponent(deployRole.Role?.AssumeRolePolicyDocument ?? "{}"));
+    expect(trust.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Federated: providerArn },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+          "ForAnyValue:StringEquals": {
+            "token.actions.githubusercontent.com:sub": [
+              "repo:acme/iac-ci:environment:dev",
+              "repo:acme/iac-ci:environment:stage",
+              "repo:acme/iac-ci:environment:prod",
+            ],
+          },
+        },
+      },
+    ]);
+    const planRole = await iam.send(new GetRoleCommand({ RoleName: "iac-ci-github-plan" }));
+    expect(decodeURIComponent(planRole.Role?.AssumeRolePolicyDocument ?? "")).toContain(
+      "repo:acme/iac-ci:pull_request",
+    );
   });
 
   test("CI flow: cdktf synth, then plain terraform init and plan per stack", () => {
