@@ -3,6 +3,9 @@
 ListStateMachineVersions: the provider reads the latest version after every create/read;
 moto keeps versions but has no such action. Answered from moto's own state machine model.
 
+CodeBuild CreateProject: moto demands a source location even for type NO_SOURCE (an inline
+buildspec, no repository); AWS does not. Its other source checks are kept.
+
 ValidateStateMachineDefinition: the provider validates a state machine definition with ValidateStateMachineDefinition before it
 creates or changes one; moto 5.2.5 answers NotImplementedError (HTTP 500), which the provider
 retries for many minutes. This stand-in does a structural check (valid JSON, StartAt names a
@@ -13,6 +16,7 @@ with diagnostics. Real AWS runs its own, complete validation. Run with moto's ve
 
 import json
 
+import moto.codebuild.responses as codebuild_responses
 from moto.core.responses import ActionResult
 from moto.server import main
 from moto.stepfunctions.responses import StepFunctionResponse
@@ -53,6 +57,18 @@ def list_state_machine_versions(self: StepFunctionResponse) -> ActionResult:
     )
 
 
+_moto_validate_source = codebuild_responses._validate_required_params_source
+
+
+def _validate_source(source: dict) -> None:
+    if source.get("type") == "NO_SOURCE" and not source.get("location"):
+        if not source.get("buildspec"):
+            raise codebuild_responses.InvalidInputException("A NO_SOURCE project needs a buildspec")
+        return
+    _moto_validate_source(source)
+
+
+codebuild_responses._validate_required_params_source = _validate_source
 StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition  # type: ignore[attr-defined]
 StepFunctionResponse.list_state_machine_versions = list_state_machine_versions  # type: ignore[attr-defined]
 
