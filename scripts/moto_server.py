@@ -3,6 +3,9 @@
 ListStateMachineVersions: the provider reads the latest version after every create/read;
 moto keeps versions but has no such action. Answered from moto's own state machine model.
 
+Lambda DeadLetterConfig and LoggingConfig: moto drops both on create and update and never
+returns them, so every plan would want to set them again. Kept and returned here as sent.
+
 CodeBuild CreateProject: moto demands a source location even for type NO_SOURCE (an inline
 buildspec, no repository); AWS does not. Its other source checks are kept.
 
@@ -16,6 +19,7 @@ with diagnostics. Real AWS runs its own, complete validation. Run with moto's ve
 
 import json
 
+import moto.awslambda.models as lambda_models
 import moto.codebuild.responses as codebuild_responses
 from moto.core.responses import ActionResult
 from moto.server import main
@@ -69,6 +73,37 @@ def _validate_source(source: dict) -> None:
 
 
 codebuild_responses._validate_required_params_source = _validate_source
+
+_KEPT_LAMBDA_CONFIG = {"DeadLetterConfig": "_iacci_dead_letter_config", "LoggingConfig": "_iacci_logging_config"}
+_moto_lambda_init = lambda_models.LambdaFunction.__init__
+_moto_lambda_get = lambda_models.LambdaFunction.get_configuration
+_moto_lambda_update = lambda_models.LambdaFunction.update_configuration
+
+
+def _lambda_init(self, account_id, spec, region, version=1):  # type: ignore[no-untyped-def]
+    _moto_lambda_init(self, account_id, spec, region, version)
+    for key, attr in _KEPT_LAMBDA_CONFIG.items():
+        setattr(self, attr, spec.get(key))
+
+
+def _lambda_get_configuration(self, on_create=False):  # type: ignore[no-untyped-def]
+    config = _moto_lambda_get(self, on_create)
+    for key, attr in _KEPT_LAMBDA_CONFIG.items():
+        if getattr(self, attr, None):
+            config[key] = getattr(self, attr)
+    return config
+
+
+def _lambda_update_configuration(self, config_updates):  # type: ignore[no-untyped-def]
+    for key, attr in _KEPT_LAMBDA_CONFIG.items():
+        if key in config_updates:
+            setattr(self, attr, config_updates[key])
+    return _moto_lambda_update(self, config_updates)
+
+
+lambda_models.LambdaFunction.__init__ = _lambda_init
+lambda_models.LambdaFunction.get_configuration = _lambda_get_configuration
+lambda_models.LambdaFunction.update_configuration = _lambda_update_configuration
 StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition  # type: ignore[attr-defined]
 StepFunctionResponse.list_state_machine_versions = list_state_machine_versions  # type: ignore[attr-defined]
 
