@@ -6,6 +6,9 @@ moto keeps versions but has no such action. Answered from moto's own state machi
 Lambda DeadLetterConfig and LoggingConfig: moto drops both on create and update and never
 returns them, so every plan would want to set them again. Kept and returned here as sent.
 
+CodeBuild DeleteProject: AWS takes a project name or ARN (the provider sends the ARN); moto
+looks up names only and silently deletes nothing. The shim turns an ARN into its name.
+
 CodeBuild CreateProject: moto demands a source location even for type NO_SOURCE (an inline
 buildspec, no repository); AWS does not. Its other source checks are kept.
 
@@ -20,6 +23,7 @@ with diagnostics. Real AWS runs its own, complete validation. Run with moto's ve
 import json
 
 import moto.awslambda.models as lambda_models
+import moto.codebuild.models as codebuild_models
 import moto.codebuild.responses as codebuild_responses
 from moto.core.responses import ActionResult
 from moto.server import main
@@ -73,6 +77,17 @@ def _validate_source(source: dict) -> None:
 
 
 codebuild_responses._validate_required_params_source = _validate_source
+
+_moto_delete_project = codebuild_models.CodeBuildBackend.delete_project
+
+
+def _delete_project(self, project_name: str) -> None:  # type: ignore[no-untyped-def]
+    if project_name.startswith("arn:") and ":project/" in project_name:
+        project_name = project_name.split(":project/", 1)[1]
+    _moto_delete_project(self, project_name)
+
+
+codebuild_models.CodeBuildBackend.delete_project = _delete_project
 
 _KEPT_LAMBDA_CONFIG = {"DeadLetterConfig": "_iacci_dead_letter_config", "LoggingConfig": "_iacci_logging_config"}
 _moto_lambda_init = lambda_models.LambdaFunction.__init__
