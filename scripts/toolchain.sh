@@ -18,15 +18,21 @@ log() { printf '[toolchain %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod
 mkdir -p "$TOOLCHAIN_HOME/bin" "$TOOLCHAIN_HOME/src" "$TF_MIRROR_DIR"
 
-build_terraform() {
-  local out="$TOOLCHAIN_HOME/bin/terraform-$TERRAFORM_VERSION"
-  if [[ -x "$out" ]]; then log "terraform $TERRAFORM_VERSION: cached"; return; fi
-  log "terraform $TERRAFORM_VERSION: go install (first time only)"
-  local gobin; gobin="$(mktemp -d)"
-  GOBIN="$gobin" go install -trimpath -ldflags="-s -w" "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"
-  mv "$gobin/terraform" "$out.tmp" && mv "$out.tmp" "$out"
-  rm -rf "$gobin"
-  log "terraform $TERRAFORM_VERSION: built"
+# go_install NAME VERSION PACKAGE: a Go command built once into bin/NAME-VERSION, linked as bin/NAME.
+go_install() {
+  local name="$1" version="$2" package="$3"
+  local out="$TOOLCHAIN_HOME/bin/$name-$version"
+  if [[ -x "$out" ]]; then
+    log "$name $version: cached"
+  else
+    log "$name $version: go install (first time only)"
+    local gobin; gobin="$(mktemp -d)"
+    GOBIN="$gobin" go install -trimpath -ldflags="-s -w" "$package@v$version"
+    mv "$gobin/$name" "$out.tmp" && mv "$out.tmp" "$out"
+    rm -rf "$gobin"
+    log "$name $version: built"
+  fi
+  ln -sf "$out" "$TOOLCHAIN_HOME/bin/$name"
 }
 
 # build_provider NAME VERSION MODULE PSEUDO [REPLACE...]
@@ -58,39 +64,29 @@ build_provider() {
   log "provider $name $version: built ($(du -h "$bin" | cut -f1))"
 }
 
-install_moto() {
-  local venv="$TOOLCHAIN_HOME/venv-moto-$MOTO_VERSION"
-  # The marker is written last, so an interrupted install is redone, never half-used.
-  if [[ -f "$venv/.complete" ]]; then log "moto $MOTO_VERSION: cached"; return; fi
-  log "moto $MOTO_VERSION: creating virtualenv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-  touch "$venv/.complete"
-  log "moto $MOTO_VERSION: installed"
+# install_venv NAME VERSION REQUIREMENT [COMMAND]: a Python tool in its own virtualenv,
+# venv-NAME-VERSION; COMMAND (if given) is linked into bin/. The marker is written last, so an
+# interrupted install is redone, never half-used.
+install_venv() {
+  local name="$1" version="$2" requirement="$3" command="${4:-}"
+  local venv="$TOOLCHAIN_HOME/venv-$name-$version"
+  if [[ -f "$venv/.complete" ]]; then
+    log "$name $version: cached"
+  else
+    log "$name $version: creating virtualenv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$requirement"
+    touch "$venv/.complete"
+    log "$name $version: installed"
+  fi
+  if [[ -n "$command" ]]; then ln -sf "$venv/bin/$command" "$TOOLCHAIN_HOME/bin/$command"; fi
 }
 
-build_actionlint() {
-  local out="$TOOLCHAIN_HOME/bin/actionlint-$ACTIONLINT_VERSION"
-  if [[ -x "$out" ]]; then log "actionlint $ACTIONLINT_VERSION: cached"; return; fi
-  log "actionlint $ACTIONLINT_VERSION: go install"
-  local gobin; gobin="$(mktemp -d)"
-  GOBIN="$gobin" go install -trimpath -ldflags="-s -w" "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
-  mv "$gobin/actionlint" "$out"; rm -rf "$gobin"
-  ln -sf "$out" "$TOOLCHAIN_HOME/bin/actionlint"
-}
-
-install_checkov() {
-  local venv="$TOOLCHAIN_HOME/venv-checkov-$CHECKOV_VERSION"
-  if [[ -f "$venv/.complete" ]]; then log "checkov $CHECKOV_VERSION: cached"; return; fi
-  log "checkov $CHECKOV_VERSION: creating virtualenv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
-  touch "$venv/.complete"
-  ln -sf "$venv/bin/checkov" "$TOOLCHAIN_HOME/bin/checkov"
-  log "checkov $CHECKOV_VERSION: installed"
-}
+build_terraform() { go_install terraform "$TERRAFORM_VERSION" github.com/hashicorp/terraform; }
+build_actionlint() { go_install actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint; }
+install_moto() { install_venv moto "$MOTO_VERSION" "moto[server]==$MOTO_VERSION"; }
+install_checkov() { install_venv checkov "$CHECKOV_VERSION" "checkov==$CHECKOV_VERSION" checkov; }
 
 write_cli_config() {
   cat > "$TF_CLI_CONFIG_FILE.tmp" <<CFG
@@ -108,7 +104,6 @@ plugin_cache_dir = "$TOOLCHAIN_HOME/plugin-cache"
 CFG
   mkdir -p "$TOOLCHAIN_HOME/plugin-cache"
   mv "$TF_CLI_CONFIG_FILE.tmp" "$TF_CLI_CONFIG_FILE"
-  ln -sf "$TOOLCHAIN_HOME/bin/terraform-$TERRAFORM_VERSION" "$TOOLCHAIN_HOME/bin/terraform"
 }
 
 if [[ "${1:-}" == "--env" ]]; then
