@@ -6,6 +6,10 @@ moto keeps versions but has no such action. Answered from moto's own state machi
 Lambda DeadLetterConfig and LoggingConfig: moto drops both on create and update and never
 returns them, so every plan would want to set them again. Kept and returned here as sent.
 
+S3 CreateBucket tags: the provider sends a new bucket's tags inside CreateBucket
+(CreateBucketConfiguration.Tags); moto 5.2.5 creates the bucket and drops them, so it reads back
+untagged and the next plan wants to tag it. The shim stores them as PutBucketTagging would.
+
 CodeBuild DeleteProject: AWS takes a project name or ARN (the provider sends the ARN); moto
 looks up names only and silently deletes nothing. The shim turns an ARN into its name.
 
@@ -22,10 +26,13 @@ with diagnostics. Real AWS runs its own, complete validation. Run with moto's ve
 
 import json
 
+import xmltodict
+
 import moto.awslambda.models as lambda_models
 import moto.codebuild.models as codebuild_models
 import moto.codebuild.responses as codebuild_responses
 from moto.core.responses import ActionResult
+from moto.s3.responses import S3Response
 from moto.server import main
 from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -121,6 +128,30 @@ lambda_models.LambdaFunction.get_configuration = _lambda_get_configuration
 lambda_models.LambdaFunction.update_configuration = _lambda_update_configuration
 StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition  # type: ignore[attr-defined]
 StepFunctionResponse.list_state_machine_versions = list_state_machine_versions  # type: ignore[attr-defined]
+
+_moto_bucket_response_put = S3Response._bucket_response_put
+
+
+def _create_bucket_tags(body: bytes) -> dict:
+    """The Tags of a CreateBucketConfiguration body, {} when there are none."""
+    try:
+        config = xmltodict.parse(body, force_list=("Tag",)).get("CreateBucketConfiguration") or {}
+    except Exception:  # not XML: moto's own handler has already answered it
+        return {}
+    tags = (config.get("Tags") or {}).get("Tag") or []
+    return {tag["Key"]: tag.get("Value") or "" for tag in tags}
+
+
+def _bucket_response_put(self, request, bucket_name, querystring):  # type: ignore[no-untyped-def]
+    response = _moto_bucket_response_put(self, request, bucket_name, querystring)
+    if not querystring and self.body:
+        tags = _create_bucket_tags(self.body)
+        if tags:
+            self.backend.put_bucket_tagging(bucket_name, tags)
+    return response
+
+
+S3Response._bucket_response_put = _bucket_response_put  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     main()

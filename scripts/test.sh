@@ -3,7 +3,7 @@
 #   1. toolchain (Terraform 1.8.5, provider plugins, moto): built once, then a cache hit in seconds
 #   2. lint + format check (biome), strict type check (tsc), workflow lint (actionlint)
 #   3. jest: unit + handlers, then the terraform suite (validate, CI flow, deploy, lock, import,
-#      destroy against the emulator) in band
+#      destroy against the emulator) on two workers
 #   4. the security gate: checkov over the synthesized stacks and the emulator deploys' plans
 # Prints one closing line "N passed, N failed" for all jest tests.
 set -euo pipefail
@@ -24,7 +24,7 @@ status=0
 step "jest: unit + handlers"
 npx jest --selectProjects unit handlers --json --outputFile build/test-results/fast.json || status=1
 step "jest: terraform (real Terraform + plugins + emulator)"
-npx jest --selectProjects terraform --runInBand --json --outputFile build/test-results/terraform.json || status=1
+npx jest --selectProjects terraform --maxWorkers=2 --json --outputFile build/test-results/terraform.json || status=1
 
 step "security gate (checkov)"
 node scripts/security-scan.js --stacks build/tf-validate/cdktf.out/stacks --plans build/tf-platform/plans || status=1

@@ -50,35 +50,65 @@ export interface RunResult {
   readonly maxRssMb: number;
 }
 
-/** Runs a command to completion under /usr/bin/time (wall time and peak RSS). */
+/**
+ * Runs a command to completion under /usr/bin/time (wall time and peak RSS). Asynchronous, so
+ * independent Terraform runs (two environments, say) can overlap instead of queueing.
+ */
 export function run(
   command: string,
   args: readonly string[],
   options: { cwd?: string; env: Record<string, string>; timeoutMs?: number },
-): RunResult {
-  const timeFile = path.join(ROOT, "build", `time-${process.pid}-${Date.now()}.txt`);
+): Promise<RunResult> {
+  const timeFile = path.join(
+    ROOT,
+    "build",
+    `time-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`,
+  );
   fs.mkdirSync(path.dirname(timeFile), { recursive: true });
   const started = Date.now();
-  const out = spawnSync("/usr/bin/time", ["-f", "%M", "-o", timeFile, command, ...args], {
+  const child = spawn("/usr/bin/time", ["-f", "%M", "-o", timeFile, command, ...args], {
     cwd: options.cwd ?? ROOT,
     env: options.env,
-    encoding: "utf8",
-    timeout: options.timeoutMs ?? 600_000,
-    maxBuffer: 64 * 1024 * 1024,
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  const seconds = (Date.now() - started) / 1000;
-  let maxRssMb = 0;
-  if (fs.existsSync(timeFile)) {
-    const lines = fs.readFileSync(timeFile, "utf8").trim().split("\n");
-    maxRssMb = Number(lines[lines.length - 1]) / 1024;
-    fs.rmSync(timeFile);
-  }
-  return { status: out.status ?? -1, output: `${out.stdout ?? ""}${out.stderr ?? ""}`, seconds, maxRssMb };
+  const chunks: Buffer[] = [];
+  child.stdout.on("data", (d: Buffer) => chunks.push(d));
+  child.stderr.on("data", (d: Buffer) => chunks.push(d));
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const timer = setTimeout(() => {
+    chunks.push(Buffer.from(`\n[harness] ${command} killed after ${timeoutMs / 1000} s\n`));
+    child.kill("SIGKILL");
+  }, timeoutMs);
+  return new Promise((resolve, reject) => {
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      let maxRssMb = 0;
+      if (fs.existsSync(timeFile)) {
+        const lines = fs.readFileSync(timeFile, "utf8").trim().split("\n");
+        maxRssMb = Number(lines[lines.length - 1]) / 1024;
+        fs.rmSync(timeFile);
+      }
+      resolve({
+        status: code ?? -1,
+        output: Buffer.concat(chunks).toString("utf8"),
+        seconds: (Date.now() - started) / 1000,
+        maxRssMb,
+      });
+    });
+  });
 }
 
 /** Like run, but fails with the command's output when it exits non-zero. */
-export function runOk(command: string, args: readonly string[], options: Parameters<typeof run>[2]): RunResult {
-  const result = run(command, args, options);
+export async function runOk(
+  command: string,
+  args: readonly string[],
+  options: Parameters<typeof run>[2],
+): Promise<RunResult> {
+  const result = await run(command, args, options);
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(" ")} exited ${result.status}:\n${result.output.slice(-6000)}`);
   }
@@ -86,12 +116,12 @@ export function runOk(command: string, args: readonly string[], options: Paramet
 }
 
 /** `terraform -chdir=<dir> ...` */
-export function terraform(dir: string, args: readonly string[], env: Record<string, string>): RunResult {
+export function terraform(dir: string, args: readonly string[], env: Record<string, string>): Promise<RunResult> {
   return run("terraform", [`-chdir=${dir}`, ...args, "-no-color"], { env });
 }
 
 /** `cdktf <args>` from the project root. */
-export function cdktf(args: readonly string[], env: Record<string, string>): RunResult {
+export function cdktf(args: readonly string[], env: Record<string, string>): Promise<RunResult> {
   return run(path.join(ROOT, "node_modules/.bin/cdktf"), args, { env });
 }
 

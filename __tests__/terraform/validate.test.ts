@@ -12,10 +12,10 @@ const metrics: Record<string, { init: number; validate: number; validateRssMb: n
 
 jest.setTimeout(600_000);
 
-beforeAll(() => {
+beforeAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
-  const synth = cdktf(["synth", "--output", out], env);
+  const synth = await cdktf(["synth", "--output", out], env);
   if (synth.status !== 0) throw new Error(`cdktf synth failed:\n${synth.output}`);
 });
 
@@ -29,13 +29,15 @@ afterAll(() => {
   }
 });
 
-test.each(STACKS)("%s: terraform init -backend=false and validate pass with the real plugins", (stack) => {
+test.each(STACKS)("%s: terraform init -backend=false and validate pass with the real plugins", async (stack) => {
   const dir = path.join(out, "stacks", stack);
-  const init = runOk("terraform", [`-chdir=${dir}`, "init", "-backend=false", "-input=false", "-no-color"], { env });
+  const init = await runOk("terraform", [`-chdir=${dir}`, "init", "-backend=false", "-input=false", "-no-color"], {
+    env,
+  });
   expect(init.output).toContain("Terraform has been successfully initialized");
   // The plugins came from the mirror, at the pinned versions.
   expect(init.output).toMatch(/Installed hashicorp\/aws v6\.\d+\.\d+|Using previously-installed hashicorp\/aws v6\./);
-  const validate = runOk("terraform", [`-chdir=${dir}`, "validate", "-json", "-no-color"], { env });
+  const validate = await runOk("terraform", [`-chdir=${dir}`, "validate", "-json", "-no-color"], { env });
   const verdict = JSON.parse(validate.output.slice(validate.output.indexOf("{")));
   expect(verdict.valid).toBe(true);
   expect(verdict.error_count).toBe(0);
