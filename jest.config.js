@@ -1,6 +1,7 @@
 // Three projects, from fast to real:
 //   unit      synthesized JSON only (no network, no binaries)
-//   handlers  Lambda handlers against the moto emulator's real S3/DynamoDB/... APIs
+//   handlers  Lambda handlers against the moto emulator's real S3/DynamoDB/... APIs, and what
+//             our moto shim adds (emulator-shim.test.ts)
 //   terraform real Terraform + provider plugins: validate, plan, deploy, lock, import, destroy
 const transform = { "^.+\\.ts$": "<rootDir>/scripts/jest-esbuild-transform.js" };
 const common = { rootDir: __dirname, testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"] };
