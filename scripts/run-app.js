@@ -4,12 +4,13 @@
 // synth) into one file with node_modules left external, then runs it. ~50 ms instead of the
 // seconds ts-node spends type-checking.
 
+const fs = require("node:fs");
 const path = require("node:path");
 const esbuild = require("esbuild");
 
 const root = path.resolve(__dirname, "..");
 const outfile = path.join(root, "build", "app", "main.js");
-esbuild.buildSync({
+const [bundle] = esbuild.buildSync({
   entryPoints: [path.join(root, "main.ts")],
   outfile,
   bundle: true,
@@ -19,5 +20,12 @@ esbuild.buildSync({
   packages: "external",
   sourcemap: "inline",
   logLevel: "warning",
-});
+  write: false,
+}).outputFiles;
+// Written aside, then renamed into place: several synths may run at once (the test suite runs
+// environments side by side), and none may load another's half-written file.
+fs.mkdirSync(path.dirname(outfile), { recursive: true });
+const partial = `${outfile}.${process.pid}.tmp`;
+fs.writeFileSync(partial, bundle.contents);
+fs.renameSync(partial, outfile);
 require(outfile);

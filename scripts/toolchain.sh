@@ -100,9 +100,12 @@ provider_installation {
     exclude = ["registry.terraform.io/hashicorp/*"]
   }
 }
-plugin_cache_dir = "$TOOLCHAIN_HOME/plugin-cache"
 CFG
-  mkdir -p "$TOOLCHAIN_HOME/plugin-cache"
+  # No plugin_cache_dir: the mirror is unpacked, so `terraform init` links each working
+  # directory's plugin straight to it (0.7 s, no copy). A shared cache adds nothing and is not
+  # safe for concurrent inits: without lock-file checksums Terraform rewrites its cache entry,
+  # and two inits at once failed with "mkdir ...: file exists".
+  rm -rf "$TOOLCHAIN_HOME/plugin-cache"
   mv "$TF_CLI_CONFIG_FILE.tmp" "$TF_CLI_CONFIG_FILE"
 }
 

@@ -164,6 +164,22 @@ async function stateObjectExists(key: string): Promise<boolean> {
   }
 }
 
+/**
+ * Like Promise.all, but waits for every run to end before failing: a Terraform run left going
+ * after its test failed would hold a state lock into the next test.
+ */
+async function allSettled<T>(runs: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(runs);
+  const failures = settled.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failures.length === 1) throw failures[0].reason;
+  if (failures.length > 1)
+    throw new AggregateError(
+      failures.map((f) => f.reason),
+      failures.map((f) => String(f.reason)).join("\n\n"),
+    );
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 /** Keeps a background step's failure for the test that awaits it (no unhandled rejection meanwhile). */
 function background<T>(step: Promise<T>): Promise<T> {
   step.catch(() => undefined);
@@ -296,7 +312,7 @@ describe("the iac-ci platform on the emulator", () => {
       const env = envFor("dev");
       expectOk(await cdktf(["synth", "--output", ciOut], env), "cdktf synth");
       // The three stacks are independent here (each plans against what exists), as in CI's matrix.
-      await Promise.all(
+      await allSettled(
         ["00-bootstrap", "01-ecr", "02-deploy"].map(async (stack) => {
           const dir = path.join(ciOut, "stacks", stack);
           const init = expectOk(await terraform(dir, ["init", "-input=false"], env), `terraform init ${stack}`);
@@ -474,7 +490,7 @@ describe("the iac-ci platform on the emulator", () => {
         expect(state.output).toMatch(/aws_iam_role\.worker_Role_\w+/);
         expect(state.output).toMatch(/aws_iam_role\.Watchdog_Role_\w+/);
         // stage re-plans clean, and dev is untouched by it: both environments live side by side.
-        await Promise.all([expectCleanPlan("stage", "02-deploy", adopt), expectCleanPlan("dev", "02-deploy")]);
+        await allSettled([expectCleanPlan("stage", "02-deploy", adopt), expectCleanPlan("dev", "02-deploy")]);
         for (const RoleName of handMade) {
           const role = await iam.send(new GetRoleCommand({ RoleName }));
           expect(role.Role?.Description).toBe("Managed by iac-ci (CDK for Terraform)");
@@ -499,7 +515,7 @@ describe("the iac-ci platform on the emulator", () => {
 
   test("destroy in reverse order leaves nothing managed; the state bucket refuses while it holds state", async () => {
     // Each environment in reverse order (02-deploy, then 01-ecr); the two environments at once.
-    await Promise.all(
+    await allSettled(
       ["stage", "dev"].map(async (environment) => {
         for (const stack of ["02-deploy", "01-ecr"]) {
           expectOk(await destroy(environment, stack), `cdktf destroy ${stack} (${environment})`);
