@@ -1,4 +1,4 @@
-"""moto's server, plus the Step Functions actions the AWS provider calls that moto 5.2.5 lacks.
+"""moto's server, plus what the AWS provider needs from it that moto 5.2.5 lacks or gets wrong.
 
 ListStateMachineVersions: the provider reads the latest version after every create/read;
 moto keeps versions but has no such action. Answered from moto's own state machine model.

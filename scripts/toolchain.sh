@@ -112,7 +112,6 @@ CFG
 if [[ "${1:-}" == "--env" ]]; then
   echo "export PATH=\"$TOOLCHAIN_HOME/bin:\$PATH\""
   echo "export TF_CLI_CONFIG_FILE=\"$TF_CLI_CONFIG_FILE\""
-  echo "export MOTO_SERVER_BIN=\"$TOOLCHAIN_HOME/venv-moto-$MOTO_VERSION/bin/moto_server\""
   exit 0
 fi
 

@@ -102,17 +102,19 @@ export function run(
   });
 }
 
+/** Returns the result if it exited 0; otherwise fails naming `what`, with the output's tail. */
+export function expectOk(result: RunResult, what: string): RunResult {
+  if (result.status !== 0) throw new Error(`${what} exited ${result.status}:\n${result.output.slice(-8000)}`);
+  return result;
+}
+
 /** Like run, but fails with the command's output when it exits non-zero. */
 export async function runOk(
   command: string,
   args: readonly string[],
   options: Parameters<typeof run>[2],
 ): Promise<RunResult> {
-  const result = await run(command, args, options);
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(" ")} exited ${result.status}:\n${result.output.slice(-6000)}`);
-  }
-  return result;
+  return expectOk(await run(command, args, options), `${command} ${args.join(" ")}`);
 }
 
 /** `terraform -chdir=<dir> ...` */

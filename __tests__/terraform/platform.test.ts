@@ -35,7 +35,16 @@ import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { ENV, FUNCTIONS } from "../../lambdas/contract";
 import { emulatorClientConfig, emulatorEndpoint } from "../support/aws";
-import { cdktf, emulatorEnv, ROOT, type RunResult, startProcess, terraform, waitFor } from "../support/terraform";
+import {
+  cdktf,
+  emulatorEnv,
+  expectOk,
+  ROOT,
+  type RunResult,
+  startProcess,
+  terraform,
+  waitFor,
+} from "../support/terraform";
 
 // The whole platform against the moto emulator, in deploy order, exactly as users run it:
 // `cdktf deploy <stack>` per stack, plain `terraform init/plan` for CI, import, lock, destroy.
@@ -64,11 +73,6 @@ const codebuild = new CodeBuildClient(config);
 const iam = new IAMClient(config);
 const ecr = new ECRClient(config);
 const ssm = new SSMClient(config);
-
-function expectOk(result: RunResult, what: string): RunResult {
-  if (result.status !== 0) throw new Error(`${what} exited ${result.status}:\n${result.output.slice(-8000)}`);
-  return result;
-}
 
 async function synth(environment: string, extra: Record<string, string> = {}): Promise<void> {
   fs.mkdirSync(path.dirname(outFor(environment)), { recursive: true });
@@ -119,40 +123,28 @@ const deploy = (environment: string, stack: string, extra: Record<string, string
 const destroy = (environment: string, stack: string) => cdktfStack("destroy", environment, stack);
 
 /**
- * `terraform plan -detailed-exitcode`: 0 means the deployed world matches the code exactly.
+ * `terraform plan -detailed-exitcode` must exit 0: the deployed world matches the code exactly.
  * The plan is also saved as JSON under build/tf-platform/plans for the security gate.
  */
-async function planExitCode(
-  environment: string,
-  stack: string,
-  extra: Record<string, string> = {},
-): Promise<RunResult> {
+async function expectCleanPlan(environment: string, stack: string, extra: Record<string, string> = {}) {
   const dir = stackDir(environment, stack);
   const env = envFor(environment, extra);
-  const result = await terraform(
+  const plan = await terraform(
     dir,
     ["plan", "-detailed-exitcode", "-input=false", "-lock-timeout=60s", "-out=tfplan"],
     env,
   );
-  if (result.status === 0) {
-    const json = await terraform(dir, ["show", "-json", "tfplan"], env);
-    fs.mkdirSync(path.join(work, "plans"), { recursive: true });
-    fs.writeFileSync(
-      path.join(work, "plans", `${environment}-${stack}.json`),
-      json.output.slice(json.output.indexOf("{")),
-    );
-  }
-  return result;
-}
-
-/** Fails with the plan's output unless the stack re-plans with no changes. */
-async function expectCleanPlan(environment: string, stack: string, extra: Record<string, string> = {}) {
-  const plan = await planExitCode(environment, stack, extra);
   if (plan.status !== 0) {
     throw new Error(
       `${environment}/${stack} does not re-plan clean (exit ${plan.status}):\n${plan.output.slice(-6000)}`,
     );
   }
+  const json = await terraform(dir, ["show", "-json", "tfplan"], env);
+  fs.mkdirSync(path.join(work, "plans"), { recursive: true });
+  fs.writeFileSync(
+    path.join(work, "plans", `${environment}-${stack}.json`),
+    json.output.slice(json.output.indexOf("{")),
+  );
 }
 
 async function stateObjectExists(key: string): Promise<boolean> {
@@ -170,13 +162,7 @@ async function stateObjectExists(key: string): Promise<boolean> {
  */
 async function allSettled<T>(runs: Promise<T>[]): Promise<T[]> {
   const settled = await Promise.allSettled(runs);
-  const failures = settled.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failures.length === 1) throw failures[0].reason;
-  if (failures.length > 1)
-    throw new AggregateError(
-      failures.map((f) => f.reason),
-      failures.map((f) => String(f.reason)).join("\n\n"),
-    );
+  for (const r of settled) if (r.status === "rejected") throw r.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
