@@ -1,12 +1,12 @@
-// The CDK for Terraform app: `cdktf synth` runs this (through scripts/run-app.js).
+// The CDK for Terraform app: `cdktf synth` runs this (through scripts/run-app.js). Every stack
+// of every system comes from the registry (stacks/registry.ts).
 import { App } from "cdktf";
 import { ConfigError } from "./config";
-import { AdoptionError } from "./constructs/stack-base";
-import { buildPlatform } from "./stacks";
+import { AdoptionError, buildApp } from "./stacks/registry";
 
 try {
   const app = new App();
-  buildPlatform(app);
+  buildApp(app);
   app.synth();
 } catch (error) {
   // A configuration mistake is the user's to fix: print what is wrong, not a stack trace.

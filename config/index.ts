@@ -1,24 +1,31 @@
 /**
- * The one typed configuration of the app. Every value comes from an environment variable,
- * else from cdktf context (cdktf.json "context" or `--context`), else from its default.
- * All values are validated together before any stack is built, so a bad value fails
- * `cdktf synth` with a message naming the setting and the rule, before Terraform runs.
+ * The one typed configuration of the app: shared platform settings once (environment, region,
+ * endpoint, state store, adoption, GitHub), then one validated section per system. Every value
+ * comes from an environment variable, else from cdktf context, else from its default; all
+ * values are validated together before any stack is built, so a bad value fails `cdktf synth`
+ * with a message naming the setting and the rule.
+ *
+ * Deploy-time inputs the seeds give as Terraform variables (image tags, the sales platform's
+ * tfvars, ...) are not settings: they stay Terraform variables in the synthesized JSON.
  */
+import { LOG_RETENTION_DAYS, s3BucketNameProblem } from "../constructs/names";
+import { type IacCiSettings, readIacCiSettings } from "./iac-ci";
+import { type ConfigSource, ConfigError, matches, oneOf, SettingsReader } from "./settings";
+import { readSfnPipelineSettings, type SfnPipelineSettings } from "./sfn-pipeline";
+
+export { ConfigError, type ConfigSource } from "./settings";
+export type { IacCiSettings } from "./iac-ci";
+export type { SfnPipelineSettings } from "./sfn-pipeline";
+export { LOG_RETENTION_DAYS, s3BucketNameProblem };
 
 export const ENVIRONMENTS = ["dev", "stage", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
-/** CloudWatch Logs accepts only these retention periods (days). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
-
-export interface IacCiConfig {
-  /** Project name prefix of every physical name. */
-  readonly prefix: string;
+/** Settings every system shares. */
+export interface PlatformConfig {
   /** Deployment environment; part of every state key and environment-scoped name. */
   readonly environment: Environment;
-  /** AWS region of the provider and of the state backend. */
+  /** AWS region of the providers and of the state backend. */
   readonly region: string;
   /** S3 bucket holding Terraform state (created by 00-bootstrap). */
   readonly stateBucket: string;
@@ -32,205 +39,127 @@ export interface IacCiConfig {
    * would apply the Deny to every request (docs/emulator.md).
    */
   readonly enforceTls: boolean;
-  /** Names of IAM roles that already exist and must be adopted with import blocks. */
+  /** Names of IAM roles that already exist and are adopted with import blocks (any stack's). */
   readonly adoptRoles: readonly string[];
-  /** Retention of every log group the stacks create. */
+  /** Retention of every log group the stacks create (unless a system fixes its own). */
   readonly logRetentionDays: number;
-  /** Default of the 02-deploy `image_tag` Terraform variable. */
-  readonly defaultImageTag: string;
   /** `owner/name` of the GitHub repository that deploys with OIDC; unset means no OIDC roles. */
   readonly githubRepository?: string;
   /** GitHub environments whose jobs may assume the deploy role. */
   readonly githubDeployEnvironments: readonly Environment[];
+  /** Name prefix of the platform's own resources (GitHub roles; default state store names). */
+  readonly platformPrefix: string;
 }
 
-/** One setting: its environment variable, context key, default and rule. */
-interface Setting {
-  readonly env: string;
-  readonly context: string;
-  readonly description: string;
+export interface AppConfig {
+  readonly platform: PlatformConfig;
+  readonly iacCi: IacCiSettings;
+  readonly sfnPipeline: SfnPipelineSettings;
 }
 
-export const SETTINGS = {
-  prefix: { env: "IAC_CI_PREFIX", context: "iac-ci:prefix", description: "project name prefix" },
-  environment: { env: "IAC_CI_ENV", context: "iac-ci:environment", description: "environment" },
-  region: { env: "IAC_CI_REGION", context: "iac-ci:region", description: "AWS region" },
-  stateBucket: { env: "IAC_CI_STATE_BUCKET", context: "iac-ci:stateBucket", description: "state bucket" },
-  lockTable: { env: "IAC_CI_LOCK_TABLE", context: "iac-ci:lockTable", description: "lock table" },
-  awsEndpoint: { env: "IAC_CI_AWS_ENDPOINT", context: "iac-ci:awsEndpoint", description: "AWS endpoint" },
-  adoptRoles: { env: "IAC_CI_ADOPT_ROLES", context: "iac-ci:adoptRoles", description: "roles to adopt" },
-  logRetentionDays: {
-    env: "IAC_CI_LOG_RETENTION_DAYS",
-    context: "iac-ci:logRetentionDays",
-    description: "log retention",
-  },
-  defaultImageTag: { env: "IAC_CI_IMAGE_TAG", context: "iac-ci:imageTag", description: "default image tag" },
-  githubRepository: {
-    env: "IAC_CI_GITHUB_REPOSITORY",
-    context: "iac-ci:githubRepository",
-    description: "GitHub repository deploying with OIDC",
-  },
-  githubDeployEnvironments: {
-    env: "IAC_CI_GITHUB_DEPLOY_ENVIRONMENTS",
-    context: "iac-ci:githubDeployEnvironments",
-    description: "GitHub environments allowed to deploy",
-  },
-} as const satisfies Record<Exclude<keyof IacCiConfig, "enforceTls">, Setting>;
+/** The shared settings' names. The `IAC_CI_` names predate the other systems and are kept. */
+export const PLATFORM_SETTINGS = {
+  environment: { env: "IAC_CI_ENV", context: "iac-ci:environment" },
+  region: { env: "IAC_CI_REGION", context: "iac-ci:region" },
+  stateBucket: { env: "IAC_CI_STATE_BUCKET", context: "iac-ci:stateBucket" },
+  lockTable: { env: "IAC_CI_LOCK_TABLE", context: "iac-ci:lockTable" },
+  awsEndpoint: { env: "IAC_CI_AWS_ENDPOINT", context: "iac-ci:awsEndpoint" },
+  adoptRoles: { env: "IAC_CI_ADOPT_ROLES", context: "iac-ci:adoptRoles" },
+  logRetentionDays: { env: "IAC_CI_LOG_RETENTION_DAYS", context: "iac-ci:logRetentionDays" },
+  githubRepository: { env: "IAC_CI_GITHUB_REPOSITORY", context: "iac-ci:githubRepository" },
+  githubDeployEnvironments: { env: "IAC_CI_GITHUB_DEPLOY_ENVIRONMENTS", context: "iac-ci:githubDeployEnvironments" },
+} as const;
 
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid iac-ci configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
-}
-
-export type ConfigSource = {
-  /** Environment variables (usually process.env). */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** cdktf context values (usually app.node.getContext). */
-  readonly context?: (key: string) => unknown;
-};
-
-const PREFIX_RULE = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
 const REGION_RULE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-const TABLE_RULE = /^[A-Za-z0-9_.-]{3,255}$/;
-const ROLE_RULE = /^[\w+=,.@-]{1,64}$/;
-const IMAGE_TAG_RULE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-/** Returns the reason a bucket name breaks S3's naming rules, or undefined when it is valid. */
-export function s3BucketNameProblem(name: string): string | undefined {
-  if (name.length < 3 || name.length > 63) return "must be 3 to 63 characters long";
-  if (/[A-Z]/.test(name)) return "must not contain capital letters";
-  if (!/^[a-z0-9.-]+$/.test(name)) return "may contain only lowercase letters, digits, dots and hyphens";
-  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return "must begin and end with a letter or digit";
-  if (name.includes("..")) return "must not contain two adjacent dots";
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return "must not be formatted as an IP address";
-  if (name.startsWith("xn--") || name.startsWith("sthree-")) return "must not start with xn-- or sthree-";
-  if (name.endsWith("-s3alias") || name.endsWith("--ol-s3")) return "must not end with -s3alias or --ol-s3";
-  return undefined;
+function endpointProblem(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if ((url.protocol === "http:" || url.protocol === "https:") && url.pathname === "/") return undefined;
+  } catch {
+    // falls through
+  }
+  return "must be an http(s) URL without a path, such as http://127.0.0.1:5000";
 }
 
-/** Reads, defaults and validates the configuration; throws ConfigError listing every problem. */
-export function loadConfig(source: ConfigSource = { env: process.env }): IacCiConfig {
-  const env = source.env ?? {};
-  const problems: string[] = [];
+/** Reads, defaults and validates the whole configuration; throws ConfigError listing every problem. */
+export function loadConfig(source: ConfigSource = { env: process.env }): AppConfig {
+  const r = new SettingsReader(source);
+  const iacCi = readIacCiSettings(r);
+  const sfnPipeline = readSfnPipelineSettings(r);
+  const S = PLATFORM_SETTINGS;
+  // The platform's own names (state store, GitHub roles) were always iac-ci's prefix.
+  const platformPrefix = iacCi.prefix;
 
-  const read = (setting: Setting): { value: string | undefined; from: string } => {
-    const fromEnv = env[setting.env];
-    if (fromEnv !== undefined && fromEnv.trim() !== "") return { value: fromEnv.trim(), from: setting.env };
-    const fromContext = source.context?.(setting.context);
-    if (fromContext !== undefined && fromContext !== null && String(fromContext).trim() !== "") {
-      return { value: String(fromContext).trim(), from: `context ${setting.context}` };
-    }
-    return { value: undefined, from: `${setting.env} (or context ${setting.context})` };
-  };
-  const fail = (from: string, value: string, rule: string) => problems.push(`${from}="${value}": ${rule}`);
-
-  const prefixIn = read(SETTINGS.prefix);
-  const prefix = prefixIn.value ?? "iac-ci";
-  if (!PREFIX_RULE.test(prefix)) {
-    fail(
-      prefixIn.from,
-      prefix,
-      "must be 2-20 characters of lowercase letters, digits and hyphens, starting with a letter",
-    );
-  }
-
-  const environmentIn = read(SETTINGS.environment);
-  const environment = (environmentIn.value ?? "dev") as Environment;
-  if (!ENVIRONMENTS.includes(environment)) {
-    fail(environmentIn.from, environment, `must be one of ${ENVIRONMENTS.join(", ")}`);
-  }
-
+  const environment = r.string(S.environment, "dev", oneOf(ENVIRONMENTS)) as Environment;
   // The usual AWS variables are honoured after our own, so a shell set up for AWS just works.
-  const regionIn = read(SETTINGS.region);
-  const region = regionIn.value ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
-  if (!REGION_RULE.test(region)) fail(regionIn.from, region, "must be an AWS region code such as us-east-1");
-
-  const bucketIn = read(SETTINGS.stateBucket);
-  const stateBucket = bucketIn.value ?? `${prefix}-tfstate`;
-  const bucketProblem = s3BucketNameProblem(stateBucket);
-  if (bucketProblem) fail(bucketIn.from, stateBucket, `is not a valid S3 bucket name: it ${bucketProblem}`);
-
-  const tableIn = read(SETTINGS.lockTable);
-  const lockTable = tableIn.value ?? `${prefix}-tf-locks`;
-  if (!TABLE_RULE.test(lockTable)) {
-    fail(tableIn.from, lockTable, "must be 3-255 characters of letters, digits, underscore, dot and hyphen");
-  }
-
-  const endpointIn = read(SETTINGS.awsEndpoint);
+  const region = r.string(
+    S.region,
+    r.rawEnv("AWS_REGION") ?? r.rawEnv("AWS_DEFAULT_REGION") ?? "us-east-1",
+    matches(REGION_RULE, "must be an AWS region code such as us-east-1"),
+  );
+  const stateBucket = r.string(S.stateBucket, `${platformPrefix}-tfstate`, (v) => {
+    const problem = s3BucketNameProblem(v);
+    return problem ? `is not a valid S3 bucket name: it ${problem}` : undefined;
+  });
+  const lockTable = r.string(
+    S.lockTable,
+    `${platformPrefix}-tf-locks`,
+    matches(/^[A-Za-z0-9_.-]{3,255}$/, "must be 3-255 characters of letters, digits, underscore, dot and hyphen"),
+  );
+  const endpointIn = r.read(S.awsEndpoint);
   const awsEndpoint = endpointIn.value?.replace(/\/+$/, "");
   if (awsEndpoint !== undefined) {
-    let ok = false;
-    try {
-      const url = new URL(awsEndpoint);
-      ok = (url.protocol === "http:" || url.protocol === "https:") && url.pathname === "/";
-    } catch {
-      ok = false;
-    }
-    if (!ok) fail(endpointIn.from, awsEndpoint, "must be an http(s) URL without a path, such as http://127.0.0.1:5000");
+    const problem = endpointProblem(awsEndpoint);
+    if (problem) r.fail(endpointIn.from, awsEndpoint, problem);
   }
-
-  const adoptIn = read(SETTINGS.adoptRoles);
-  const adoptRoles = (adoptIn.value ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-  for (const role of adoptRoles) {
-    if (!ROLE_RULE.test(role))
-      fail(adoptIn.from, role, "is not a valid IAM role name (1-64 of letters, digits, +=,.@_-)");
-  }
-
-  const retentionIn = read(SETTINGS.logRetentionDays);
-  const logRetentionDays = Number(retentionIn.value ?? "30");
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-    fail(retentionIn.from, String(retentionIn.value), `must be one of ${LOG_RETENTION_DAYS.join(", ")} (days)`);
-  }
-
-  const tagIn = read(SETTINGS.defaultImageTag);
-  const defaultImageTag = tagIn.value ?? "latest";
-  if (!IMAGE_TAG_RULE.test(defaultImageTag)) {
-    fail(tagIn.from, defaultImageTag, "must be a valid image tag (letters, digits, _ . -, at most 128)");
-  }
-
-  const repoIn = read(SETTINGS.githubRepository);
+  const adoptRoles = r.list(
+    S.adoptRoles,
+    [],
+    matches(/^[\w+=,.@-]{1,64}$/, "is not a valid IAM role name (1-64 of letters, digits, +=,.@_-)"),
+  );
+  const retention = r.string(S.logRetentionDays, "30", (v) =>
+    (LOG_RETENTION_DAYS as readonly number[]).includes(Number(v))
+      ? undefined
+      : `must be one of ${LOG_RETENTION_DAYS.join(", ")} (days)`,
+  );
+  const repoIn = r.read(S.githubRepository);
   const githubRepository = repoIn.value;
   if (githubRepository !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(githubRepository)) {
-    fail(repoIn.from, githubRepository, "must be a GitHub repository as owner/name");
+    r.fail(repoIn.from, githubRepository, "must be a GitHub repository as owner/name");
   }
+  const githubDeployEnvironments = r.list(
+    S.githubDeployEnvironments,
+    ENVIRONMENTS,
+    oneOf(ENVIRONMENTS),
+  ) as Environment[];
 
-  const deployEnvIn = read(SETTINGS.githubDeployEnvironments);
-  const githubDeployEnvironments = (deployEnvIn.value ?? ENVIRONMENTS.join(","))
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "") as Environment[];
-  for (const e of githubDeployEnvironments) {
-    if (!ENVIRONMENTS.includes(e)) fail(deployEnvIn.from, e, `must be one of ${ENVIRONMENTS.join(", ")}`);
-  }
-
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
   return {
-    prefix,
-    environment,
-    region,
-    stateBucket,
-    lockTable,
-    awsEndpoint,
-    enforceTls: awsEndpoint === undefined,
-    adoptRoles,
-    logRetentionDays,
-    defaultImageTag,
-    githubRepository,
-    githubDeployEnvironments,
+    platform: {
+      environment,
+      region,
+      stateBucket,
+      lockTable,
+      awsEndpoint,
+      enforceTls: awsEndpoint === undefined,
+      adoptRoles,
+      logRetentionDays: Number(retention),
+      githubRepository,
+      githubDeployEnvironments,
+      platformPrefix,
+    },
+    iacCi,
+    sfnPipeline,
   };
 }
 
-/** `<prefix>-<environment>`: the base of every environment-scoped physical name. */
-export function envPrefix(config: IacCiConfig): string {
-  return `${config.prefix}-${config.environment}`;
+/** `<prefix>-<environment>`: the base of iac-ci's environment-scoped physical names. */
+export function envPrefix(config: AppConfig): string {
+  return `${config.iacCi.prefix}-${config.platform.environment}`;
 }
 
-/** The S3 key of a stack's remote state: environments and stacks never share one. */
-export function stateKey(config: IacCiConfig, stackName: string): string {
-  return `${config.prefix}/${config.environment}/${stackName}.tfstate`;
+/** The S3 key of a stack's remote state: `<system state prefix>/<environment>/<stack>.tfstate`. */
+export function stateKey(statePrefix: string, environment: Environment, stackName: string): string {
+  return `${statePrefix}/${environment}/${stackName}.tfstate`;
 }

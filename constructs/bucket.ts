@@ -8,9 +8,9 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { s3BucketNameProblem } from "../config";
 import type { LambdaFunction } from "./function";
-import { type IGrantable, pascalSid } from "./grants";
+import { type IGrantable, sidFor, type Use, use } from "./iam";
+import { s3BucketNameProblem } from "./names";
 
 export interface BucketProps {
   /** Physical bucket name; may be a Terraform expression (checked only when literal). */
@@ -33,6 +33,7 @@ export interface BucketProps {
  * limited to e.g. `tmp/exec/`.
  */
 export class Bucket extends Construct {
+  private readonly memo: Record<string, string> = {};
   readonly resource: S3Bucket;
   readonly publicAccessBlock: S3BucketPublicAccessBlock;
   private notification?: { resource: S3BucketNotification; functions: unknown[] };
@@ -124,48 +125,70 @@ export class Bucket extends Construct {
     return this.resource.arn;
   }
 
+  /** Memoized: one token, so every user of the name sees the same value. */
   get bucketName(): string {
-    return this.resource.bucket;
+    this.memo.bucketName ??= this.resource.bucket;
+    return this.memo.bucketName;
   }
 
   /** s3:GetObject on keys under `prefix` (default: every key). */
-  grantRead(grantee: IGrantable, prefix = "", sid = `Read${pascalSid(this.node.id)}${pascalSid(prefix)}`): void {
-    this.grantObjects(grantee, sid, ["s3:GetObject"], prefix);
+  grantRead(grantee: IGrantable, prefix = ""): void {
+    this.grantObjects(grantee, "Read", ["s3:GetObject"], prefix);
   }
 
   /** s3:PutObject on keys under `prefix` (default: every key). */
-  grantWrite(grantee: IGrantable, prefix = "", sid = `Write${pascalSid(this.node.id)}${pascalSid(prefix)}`): void {
-    this.grantObjects(grantee, sid, ["s3:PutObject"], prefix);
+  grantWrite(grantee: IGrantable, prefix = ""): void {
+    this.grantObjects(grantee, "Write", ["s3:PutObject"], prefix);
   }
 
   /** s3:GetObject and s3:PutObject on keys under `prefix` (default: every key). */
-  grantReadWrite(
-    grantee: IGrantable,
-    prefix = "",
-    sid = `ReadWrite${pascalSid(this.node.id)}${pascalSid(prefix)}`,
-  ): void {
-    this.grantObjects(grantee, sid, ["s3:GetObject", "s3:PutObject"], prefix);
+  grantReadWrite(grantee: IGrantable, prefix = ""): void {
+    this.grantObjects(grantee, "ReadWrite", ["s3:GetObject", "s3:PutObject"], prefix);
   }
 
   /**
    * s3:ListBucket limited to keys under `prefix`, so a missing object answers 404 (not 403)
    * without revealing other keys.
    */
-  grantList(grantee: IGrantable, prefix: string, sid = `List${pascalSid(this.node.id)}${pascalSid(prefix)}`): void {
+  grantList(grantee: IGrantable, prefix: string): void {
     if (!prefix.endsWith("/")) throw new Error(`${this.node.path}: list prefix "${prefix}" must end with "/"`);
     grantee.grantPrincipal.addToPolicy({
-      sid,
+      sid: sidFor(this, "List", prefix),
       actions: ["s3:ListBucket"],
       resources: [this.arn],
       conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${prefix}*`] }],
     });
   }
 
-  private grantObjects(grantee: IGrantable, sid: string, actions: string[], prefix: string): void {
+  /** A Use: read keys under `prefix`; the bucket's name in env var `envName`. */
+  read(envName: string, prefix = ""): Use {
+    return use((g) => this.grantRead(g, prefix), { name: envName, value: this.bucketName });
+  }
+
+  /** A Use: write keys under `prefix`; the bucket's name in env var `envName`. */
+  write(envName: string, prefix = ""): Use {
+    return use((g) => this.grantWrite(g, prefix), { name: envName, value: this.bucketName });
+  }
+
+  /** A Use: read and write keys under `prefix`; the bucket's name in env var `envName`. */
+  readWrite(envName: string, prefix = ""): Use {
+    return use((g) => this.grantReadWrite(g, prefix), { name: envName, value: this.bucketName });
+  }
+
+  /** A Use: list keys under `prefix`; the bucket's name in env var `envName`. */
+  list(envName: string, prefix: string): Use {
+    return use((g) => this.grantList(g, prefix), { name: envName, value: this.bucketName });
+  }
+
+  private grantObjects(grantee: IGrantable, label: string, actions: string[], prefix: string): void {
     if (prefix !== "" && !prefix.endsWith("/")) {
       throw new Error(`${this.node.path}: grant prefix "${prefix}" must end with "/"`);
     }
-    grantee.grantPrincipal.addToPolicy({ sid, actions, resources: [`${this.arn}/${prefix}*`] });
+    grantee.grantPrincipal.addToPolicy({
+      sid: sidFor(this, label, prefix),
+      actions,
+      resources: [`${this.arn}/${prefix}*`],
+    });
   }
 
   /**
@@ -176,7 +199,7 @@ export class Bucket extends Construct {
     if (this.notification) {
       throw new Error(`${this.node.path}: one bucket notification per bucket; add targets to it instead`);
     }
-    const permission = fn.allowInvokeFrom(`AllowS3Invoke${pascalSid(this.node.id)}`, {
+    const permission = fn.allowInvokeFrom(sidFor(this, "AllowS3Invoke"), {
       principal: "s3.amazonaws.com",
       sourceArn: this.arn,
       sourceAccount: props.sourceAccount,
@@ -185,7 +208,7 @@ export class Bucket extends Construct {
       bucket: this.resource.id,
       lambdaFunction: [
         {
-          id: `${fn.node.id}-on-${pascalSid(props.suffix)}`,
+          id: `${fn.node.id}-on-${props.suffix.replace(/[^A-Za-z0-9]+/g, "-")}`,
           lambdaFunctionArn: fn.arn,
           events: ["s3:ObjectCreated:*"],
           filterPrefix: props.prefix,

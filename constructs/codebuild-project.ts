@@ -1,8 +1,8 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CodebuildProject } from "@cdktf/provider-aws/lib/codebuild-project";
 import { Construct } from "constructs";
-import { type IGrantable, pascalSid } from "./grants";
-import { ServiceRole } from "./iam";
+import { type IGrantable, type IPrincipal, Role, sidFor, type Use, use } from "./iam";
+import { assertRetention, fitName, NAME_LIMITS } from "./names";
 
 export interface CodeBuildProjectProps {
   readonly projectName: string;
@@ -19,9 +19,7 @@ export interface CodeBuildProjectProps {
   readonly buildTimeoutMinutes?: number;
   /** @default 30 */
   readonly logRetentionDays?: number;
-  /** Adopt an existing IAM role of the same name with an import block. @default false */
-  readonly adoptRole?: boolean;
-  /** @default `${projectName}-codebuild-role` */
+  /** @default `${projectName}-codebuild-role`, fitted to 64 characters */
   readonly roleName?: string;
 }
 
@@ -30,8 +28,9 @@ export interface CodeBuildProjectProps {
  * own log group, and whose service role may pull exactly that repository.
  */
 export class CodeBuildProject extends Construct implements IGrantable {
+  private readonly memo: Record<string, string> = {};
   readonly resource: CodebuildProject;
-  readonly role: ServiceRole;
+  readonly role: Role;
 
   constructor(scope: Construct, id: string, props: CodeBuildProjectProps) {
     super(scope, id);
@@ -44,13 +43,13 @@ export class CodeBuildProject extends Construct implements IGrantable {
       computeType = "BUILD_GENERAL1_SMALL",
       buildTimeoutMinutes = 60,
       logRetentionDays = 30,
-      adoptRole = false,
-      roleName = `${projectName}-codebuild-role`,
+      roleName = fitName(`${projectName}-codebuild-role`, NAME_LIMITS.iamRole),
     } = props;
     if (!Number.isInteger(buildTimeoutMinutes) || buildTimeoutMinutes < 5 || buildTimeoutMinutes > 2160) {
       throw new Error(`${this.node.path}: buildTimeoutMinutes ${buildTimeoutMinutes} must be from 5 to 2160`);
     }
-    this.role = new ServiceRole(this, "Role", { roleName, assumedBy: "codebuild.amazonaws.com", adopt: adoptRole });
+    assertRetention(this.node.path, logRetentionDays);
+    this.role = new Role(this, "Role", { roleName, assumedBy: { service: "codebuild.amazonaws.com" } });
     const logGroup = new CloudwatchLogGroup(this, "LogGroup", {
       name: `/aws/codebuild/${projectName}`,
       retentionInDays: logRetentionDays,
@@ -94,7 +93,7 @@ export class CodeBuildProject extends Construct implements IGrantable {
     });
   }
 
-  get grantPrincipal(): ServiceRole {
+  get grantPrincipal(): IPrincipal {
     return this.role;
   }
 
@@ -102,15 +101,22 @@ export class CodeBuildProject extends Construct implements IGrantable {
     return this.resource.arn;
   }
 
+  /** Memoized: one token, so every user of the name sees the same value. */
   get projectName(): string {
-    return this.resource.name;
+    this.memo.projectName ??= this.resource.name;
+    return this.memo.projectName;
   }
 
-  grantStartBuild(grantee: IGrantable, sid = `StartBuild${pascalSid(this.node.id)}`): void {
+  grantStartBuild(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPolicy({
-      sid,
+      sid: sidFor(this, "StartBuild"),
       actions: ["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
       resources: [this.arn],
     });
+  }
+
+  /** A Use: start builds of this project; its name in env var `envName`. */
+  startBuild(envName: string): Use {
+    return use((g) => this.grantStartBuild(g), { name: envName, value: this.projectName });
   }
 }

@@ -1,51 +1,78 @@
-import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
+import path from "node:path";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaFunction as LambdaFunctionResource } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import type { ITerraformDependable } from "cdktf";
+import { AssetType, type ITerraformDependable, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
-import { pascalSid, XRAY_WILDCARD_REASON, XRAY_WRITE_ACTIONS } from "./grants";
-import { type IGrantable, ServiceRole } from "./iam";
+import { bundleNodeHandler } from "./bundle";
+import {
+  type IGrantable,
+  type IPrincipal,
+  Role,
+  sidFor,
+  type Use,
+  use,
+  XRAY_WILDCARD_REASON,
+  XRAY_WRITE_ACTIONS,
+} from "./iam";
+import { assertRetention, fitName, NAME_LIMITS } from "./names";
 
 /** Code from a container image: the image URI and the command that selects the handler. */
 export interface ImageCode {
   readonly kind: "image";
   readonly imageUri: string;
   /** Image CMD override (the handler this function runs). */
-  readonly command: readonly string[];
+  readonly command?: readonly string[];
 }
 
-/** Code zipped from a file or directory by the archive provider at plan time. */
-export interface ZipCode {
-  readonly kind: "zip";
-  /** A directory (e.g. a bundle's output folder) or a single file to zip. */
-  readonly source: { readonly dir: string } | { readonly file: string };
-  /** Where the archive provider writes the zip, relative to the stack directory. */
-  readonly outputPath: string;
-  /** Handler, e.g. `index.handler`. */
-  readonly handler: string;
+/**
+ * A TypeScript handler bundled with esbuild at synth time into a deterministic zip, shipped as
+ * a stack asset with `filename` + `source_code_hash`: changing the code and re-applying
+ * updates the function, and nothing else does.
+ */
+export interface BundleCode {
+  readonly kind: "bundle";
+  /** Absolute path of the handler's entry file; it must export the handler function. */
+  readonly entry: string;
+  /** Name of the exported handler. @default "handler" */
+  readonly exportName?: string;
   /** @default "nodejs22.x" */
   readonly runtime?: string;
+  /** Where bundles are cached. @default `<cwd>/build/bundles` */
+  readonly bundleDir?: string;
 }
 
 export interface FunctionProps {
-  /** Physical function name (1-64 characters). */
+  /** Physical function name (1-64 of letters, digits, _ and -). */
   readonly functionName: string;
-  readonly code: ImageCode | ZipCode;
+  readonly code: ImageCode | BundleCode;
   /** Seconds, 1-900. @default 30 */
   readonly timeout?: number;
   /** MB, 128-10240. @default 256 */
   readonly memorySize?: number;
-  /** Environment variables. @default {} */
+  /** @default "x86_64" */
+  readonly architecture?: "x86_64" | "arm64";
+  /**
+   * What the function uses (tables, buckets, functions, parameters, ...): each brings the env
+   * vars that name it and the grant that allows it. @default []
+   */
+  readonly uses?: readonly Use[];
+  /** Plain settings for the code (not names of resources: those come with `uses`). @default {} */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Days to keep logs; must be a CloudWatch retention value. @default 30 */
+  /**
+   * The env var names the function's code reads (its runtime contract). When given, the env
+   * derived from `uses` and `environment` must be exactly these, or synth fails naming the
+   * difference: no function gets a variable (or the grant behind it) its code does not read.
+   */
+  readonly expectedEnvironment?: readonly string[];
+  /** Days to keep logs; a CloudWatch retention value. @default 30 */
   readonly logRetentionDays?: number;
-  /** Adopt an existing IAM role of the same name with an import block. @default false */
-  readonly adoptRole?: boolean;
-  /** Role name. @default `${functionName}-role` */
+  /** A role shared with other functions; else the function gets its own. @default own role */
+  readonly role?: Role;
+  /** Name of the function's own role. @default `<functionName>-role`, fitted to 64 characters */
   readonly roleName?: string;
   /** X-Ray tracing. @default true */
   readonly tracing?: boolean;
@@ -54,25 +81,26 @@ export interface FunctionProps {
    * after Lambda's retries, so nothing is silently dropped. @default true
    */
   readonly deadLetterQueue?: boolean;
-  /**
-   * How often Lambda retries a failed asynchronous invocation (0-2). Use 0 for functions
-   * whose work must not run twice. @default 2 (Lambda's own default)
-   */
+  /** Retries of a failed asynchronous invocation (0-2); 0 for work that must not run twice. @default Lambda's 2 */
   readonly asyncRetryAttempts?: number;
+  /** Publish a version on every code or configuration change (for aliases). @default false */
+  readonly publish?: boolean;
   readonly description?: string;
 }
 
 /**
- * A Lambda function with its own role, an explicit log group with finite retention, and a
- * logs permission scoped to that log group only (no managed policy). The function depends on
- * its log group and its policy, so it never runs before it can log or do its job.
+ * A Lambda function with an explicit log group of finite retention and a logs permission
+ * scoped to that log group only (no managed policy). The function depends on its log group
+ * and its role's policy, so it never runs before it can log or do its job.
  */
 export class LambdaFunction extends Construct implements IGrantable {
+  private readonly memo: Record<string, string> = {};
   readonly resource: LambdaFunctionResource;
-  readonly role: ServiceRole;
+  readonly role: Role;
   readonly logGroup: CloudwatchLogGroup;
-  readonly functionName: string;
   readonly deadLetterQueue?: SqsQueue;
+  /** The environment the function was given (names -> values). */
+  readonly environment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: FunctionProps) {
     super(scope, id);
@@ -81,39 +109,56 @@ export class LambdaFunction extends Construct implements IGrantable {
       code,
       timeout = 30,
       memorySize = 256,
+      architecture = "x86_64",
+      uses = [],
       environment = {},
+      expectedEnvironment,
       logRetentionDays = 30,
-      adoptRole = false,
-      roleName = `${functionName}-role`,
+      role,
+      roleName = fitName(`${functionName}-role`, NAME_LIMITS.iamRole),
       tracing = true,
       deadLetterQueue = true,
       asyncRetryAttempts,
+      publish = false,
       description,
     } = props;
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(functionName)) {
-      throw new Error(`${this.node.path}: function name "${functionName}" must be 1-64 of letters, digits, _ and -`);
+    const where = this.node.path;
+    if (!/^[A-Za-z0-9_-]+$/.test(functionName) || functionName.length > NAME_LIMITS.lambdaFunction) {
+      throw new Error(`${where}: function name "${functionName}" must be 1-64 of letters, digits, _ and -`);
     }
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) {
-      throw new Error(`${this.node.path}: timeout ${timeout} must be an integer from 1 to 900 seconds`);
+      throw new Error(`${where}: timeout ${timeout} must be an integer from 1 to 900 seconds`);
     }
     if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
-      throw new Error(`${this.node.path}: memorySize ${memorySize} must be an integer from 128 to 10240 MB`);
+      throw new Error(`${where}: memorySize ${memorySize} must be an integer from 128 to 10240 MB`);
     }
     if (asyncRetryAttempts !== undefined && ![0, 1, 2].includes(asyncRetryAttempts)) {
-      throw new Error(`${this.node.path}: asyncRetryAttempts ${asyncRetryAttempts} must be 0, 1 or 2`);
+      throw new Error(`${where}: asyncRetryAttempts ${asyncRetryAttempts} must be 0, 1 or 2`);
     }
-    if (code.kind === "image" && code.command.length === 0) {
-      throw new Error(`${this.node.path}: an image function needs a command`);
-    }
-    this.functionName = functionName;
+    assertRetention(where, logRetentionDays);
 
-    this.role = new ServiceRole(this, "Role", { roleName, assumedBy: "lambda.amazonaws.com", adopt: adoptRole });
+    this.environment = mergeEnvironment(where, environment, uses);
+    if (expectedEnvironment) {
+      const got = new Set(Object.keys(this.environment));
+      const want = new Set(expectedEnvironment);
+      const missing = [...want].filter((n) => !got.has(n));
+      const extra = [...got].filter((n) => !want.has(n));
+      if (missing.length || extra.length) {
+        throw new Error(
+          `${where}: environment does not match the function's contract` +
+            (missing.length ? `; missing ${missing.join(", ")}` : "") +
+            (extra.length ? `; not read by its code: ${extra.join(", ")}` : ""),
+        );
+      }
+    }
+
+    this.role = role ?? new Role(this, "Role", { roleName, assumedBy: { service: "lambda.amazonaws.com" } });
     this.logGroup = new CloudwatchLogGroup(this, "LogGroup", {
       name: `/aws/lambda/${functionName}`,
       retentionInDays: logRetentionDays,
     });
     this.role.addToPolicy({
-      sid: "WriteOwnLogs",
+      sid: sidFor(this, "WriteLogs"),
       actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
       resources: [`${this.logGroup.arn}:*`],
     });
@@ -125,27 +170,22 @@ export class LambdaFunction extends Construct implements IGrantable {
         wildcardReason: XRAY_WILDCARD_REASON,
       });
     }
-
     if (deadLetterQueue) {
       this.deadLetterQueue = new SqsQueue(this, "DeadLetterQueue", {
-        name: `${functionName}-dlq`,
+        name: fitName(`${functionName}-dlq`, NAME_LIMITS.sqsQueue),
         sqsManagedSseEnabled: true,
         messageRetentionSeconds: 14 * 24 * 3600,
       });
       this.role.addToPolicy({
-        sid: "SendToDeadLetterQueue",
+        sid: sidFor(this, "SendToDeadLetterQueue"),
         actions: ["sqs:SendMessage"],
         resources: [this.deadLetterQueue.arn],
       });
     }
+    for (const u of uses) u.grant(this);
 
     const dependsOn: ITerraformDependable[] = [this.logGroup];
     if (this.role.policyDependable) dependsOn.push(this.role.policyDependable);
-
-    const codeConfig =
-      code.kind === "image"
-        ? { packageType: "Image", imageUri: code.imageUri, imageConfig: { command: [...code.command] } }
-        : this.zipConfig(code);
 
     this.resource = new LambdaFunctionResource(this, "Resource", {
       functionName,
@@ -153,53 +193,72 @@ export class LambdaFunction extends Construct implements IGrantable {
       role: this.role.arn,
       timeout,
       memorySize,
-      ...codeConfig,
-      environment: Object.keys(environment).length ? { variables: { ...environment } } : undefined,
+      architectures: [architecture],
+      publish,
+      ...this.codeConfig(code),
+      environment: Object.keys(this.environment).length ? { variables: { ...this.environment } } : undefined,
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
       tracingConfig: tracing ? { mode: "Active" } : undefined,
       deadLetterConfig: this.deadLetterQueue ? { targetArn: this.deadLetterQueue.arn } : undefined,
       dependsOn,
     });
-    if (asyncRetryAttempts !== undefined) this.configureAsyncInvocation(asyncRetryAttempts);
+    if (asyncRetryAttempts !== undefined) {
+      new LambdaFunctionEventInvokeConfig(this, "AsyncInvokeConfig", {
+        functionName: this.resource.functionName,
+        maximumRetryAttempts: asyncRetryAttempts,
+      });
+    }
   }
 
-  private configureAsyncInvocation(asyncRetryAttempts: number): void {
-    new LambdaFunctionEventInvokeConfig(this, "AsyncInvokeConfig", {
-      functionName: this.resource.functionName,
-      maximumRetryAttempts: asyncRetryAttempts,
+  private codeConfig(code: ImageCode | BundleCode) {
+    if (code.kind === "image") {
+      return {
+        packageType: "Image",
+        imageUri: code.imageUri,
+        imageConfig: code.command?.length ? { command: [...code.command] } : undefined,
+      };
+    }
+    const bundle = bundleNodeHandler({
+      entry: code.entry,
+      outDir: code.bundleDir ?? path.join(process.cwd(), "build", "bundles"),
     });
-  }
-
-  private zipConfig(code: ZipCode) {
-    const archive = new DataArchiveFile(this, "Archive", {
-      type: "zip",
-      outputPath: code.outputPath,
-      ...("dir" in code.source ? { sourceDir: code.source.dir } : { sourceFile: code.source.file }),
-    });
+    // Copied into the stack's output directory, so the synthesized stack is self-contained.
+    const asset = new TerraformAsset(this, "Code", { path: bundle.zipFile, type: AssetType.FILE });
     return {
       packageType: "Zip",
-      filename: archive.outputPath,
-      sourceCodeHash: archive.outputBase64Sha256,
-      handler: code.handler,
+      filename: asset.path,
+      sourceCodeHash: bundle.sha256,
+      handler: `index.${code.exportName ?? "handler"}`,
       runtime: code.runtime ?? "nodejs22.x",
     };
   }
 
-  get grantPrincipal(): ServiceRole {
+  get grantPrincipal(): IPrincipal {
     return this.role;
+  }
+
+  /** Memoized: one token, so every user of the name sees the same value. */
+  get functionName(): string {
+    this.memo.functionName ??= this.resource.functionName;
+    return this.memo.functionName;
   }
 
   get arn(): string {
     return this.resource.arn;
   }
 
-  /** Lets `grantee` invoke this function (synchronously or asynchronously). */
-  grantInvoke(grantee: IGrantable, sid = `Invoke${pascalSid(this.node.id)}`): void {
+  /** Lets `grantee` invoke this function (any version or alias). */
+  grantInvoke(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPolicy({
-      sid,
+      sid: sidFor(this, "Invoke"),
       actions: ["lambda:InvokeFunction"],
       resources: [this.arn, `${this.arn}:*`],
     });
+  }
+
+  /** A Use: invoke this function, its name in env var `envName` (when given). */
+  invoke(envName?: string): Use {
+    return use((g) => this.grantInvoke(g), envName ? { name: envName, value: this.functionName } : undefined);
   }
 
   /**
@@ -208,7 +267,13 @@ export class LambdaFunction extends Construct implements IGrantable {
    */
   allowInvokeFrom(
     id: string,
-    props: { readonly principal: string; readonly sourceArn: string; readonly sourceAccount?: string },
+    props: {
+      readonly principal: string;
+      readonly sourceArn: string;
+      readonly sourceAccount?: string;
+      /** Alias or version the permission is for. @default the unqualified function */
+      readonly qualifier?: string;
+    },
   ): LambdaPermission {
     return new LambdaPermission(this, id, {
       statementId: id,
@@ -217,6 +282,7 @@ export class LambdaFunction extends Construct implements IGrantable {
       principal: props.principal,
       sourceArn: props.sourceArn,
       sourceAccount: props.sourceAccount,
+      qualifier: props.qualifier,
     });
   }
 
@@ -230,4 +296,22 @@ export class LambdaFunction extends Construct implements IGrantable {
       authorizationType,
     });
   }
+}
+
+/** The static environment plus every use's, refusing one name with two values. */
+function mergeEnvironment(
+  where: string,
+  environment: Readonly<Record<string, string>>,
+  uses: readonly Use[],
+): Record<string, string> {
+  const merged: Record<string, string> = { ...environment };
+  for (const u of uses) {
+    for (const [name, value] of Object.entries(u.environment)) {
+      if (name in merged && merged[name] !== value) {
+        throw new Error(`${where}: environment variable ${name} is given two different values`);
+      }
+      merged[name] = value;
+    }
+  }
+  return merged;
 }

@@ -1,7 +1,6 @@
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
+import { Role, type RoleTrust } from "./iam";
 
 export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
 const GITHUB_HOST = "token.actions.githubusercontent.com";
@@ -19,15 +18,20 @@ export interface GithubOidcProps {
   readonly repository: string;
   /** GitHub environments whose jobs may deploy (trust `repo:<repo>:environment:<env>`). */
   readonly deployEnvironments: readonly string[];
-  /** Name prefix of everything the stacks manage; the deploy policy is limited to it. */
-  readonly prefix: string;
+  /** Prefix of the two roles' names (`<rolePrefix>-github-plan`, `<rolePrefix>-github-deploy`). */
+  readonly rolePrefix: string;
+  /**
+   * Name prefixes of everything the deployed systems manage (one per system); the policies are
+   * limited to resources whose names start with one of them.
+   */
+  readonly namePrefixes: readonly string[];
+  /** Key prefixes (without trailing "/") of the systems' state in the state bucket. */
+  readonly stateKeyPrefixes: readonly string[];
   readonly accountId: string;
   readonly region: string;
   /** The state bucket and lock table (possibly not prefix-named). */
   readonly stateBucket: string;
   readonly lockTable: string;
-  /** Adopt the roles if they exist. @default false */
-  readonly adoptRoles?: boolean;
 }
 
 /**
@@ -38,12 +42,16 @@ export interface GithubOidcProps {
  */
 export class GithubOidc extends Construct {
   readonly provider: IamOpenidConnectProvider;
-  readonly planRole: IamRole;
-  readonly deployRole: IamRole;
+  readonly planRole: Role;
+  readonly deployRole: Role;
 
   constructor(scope: Construct, id: string, props: GithubOidcProps) {
     super(scope, id);
-    const { repository, deployEnvironments, prefix, accountId, region, stateBucket, lockTable } = props;
+    const { repository, deployEnvironments, rolePrefix, namePrefixes, stateKeyPrefixes, accountId, region } = props;
+    const { stateBucket, lockTable } = props;
+    if (namePrefixes.length === 0) throw new Error(`${this.node.path}: name at least one name prefix`);
+    /** One ARN pattern per system name prefix. */
+    const each = (pattern: (prefix: string) => string) => namePrefixes.map(pattern);
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
       throw new Error(`${this.node.path}: repository "${repository}" must be owner/name`);
     }
@@ -57,28 +65,20 @@ export class GithubOidc extends Construct {
       thumbprintList: ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"],
     });
 
-    const trust = (subjects: readonly string[]) =>
-      JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Federated: this.provider.arn },
-            Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: {
-              StringEquals: { [`${GITHUB_HOST}:aud`]: "sts.amazonaws.com" },
-              "ForAnyValue:StringEquals": { [`${GITHUB_HOST}:sub`]: subjects },
-            },
-          },
-        ],
-      });
+    const trust = (subjects: readonly string[]): RoleTrust => ({
+      federated: this.provider.arn,
+      conditions: {
+        StringEquals: { [`${GITHUB_HOST}:aud`]: "sts.amazonaws.com" },
+        "ForAnyValue:StringEquals": { [`${GITHUB_HOST}:sub`]: [...subjects] },
+      },
+    });
 
     const a = accountId;
     const r = region;
     const scopes: ServiceScope[] = [
       {
         sid: "TerraformState",
-        resources: [`arn:aws:s3:::${stateBucket}`, `arn:aws:s3:::${stateBucket}/${prefix}/*`],
+        resources: [`arn:aws:s3:::${stateBucket}`, ...stateKeyPrefixes.map((k) => `arn:aws:s3:::${stateBucket}/${k}/*`)],
         read: ["s3:GetObject", "s3:ListBucket"],
         write: ["s3:PutObject", "s3:DeleteObject"],
       },
@@ -91,13 +91,13 @@ export class GithubOidc extends Construct {
       },
       {
         sid: "Buckets",
-        resources: [`arn:aws:s3:::${prefix}-*`],
+        resources: each((p) => `arn:aws:s3:::${p}-*`),
         read: ["s3:Get*", "s3:ListBucket"],
         write: ["s3:CreateBucket", "s3:DeleteBucket", "s3:Put*", "s3:DeleteBucketPolicy", "s3:DeleteObject*"],
       },
       {
         sid: "Tables",
-        resources: [`arn:aws:dynamodb:${r}:${a}:table/${prefix}-*`],
+        resources: each((p) => `arn:aws:dynamodb:${r}:${a}:table/${p}-*`),
         read: ["dynamodb:Describe*", "dynamodb:ListTagsOfResource"],
         write: [
           "dynamodb:CreateTable",
@@ -111,7 +111,7 @@ export class GithubOidc extends Construct {
       },
       {
         sid: "Functions",
-        resources: [`arn:aws:lambda:${r}:${a}:function:${prefix}-*`],
+        resources: each((p) => `arn:aws:lambda:${r}:${a}:function:${p}-*`),
         read: ["lambda:Get*", "lambda:ListVersionsByFunction", "lambda:ListTags"],
         write: [
           "lambda:CreateFunction",
@@ -128,7 +128,7 @@ export class GithubOidc extends Construct {
       },
       {
         sid: "Roles",
-        resources: [`arn:aws:iam::${a}:role/${prefix}-*`],
+        resources: each((p) => `arn:aws:iam::${a}:role/${p}-*`),
         read: [
           "iam:GetRole",
           "iam:GetRolePolicy",
@@ -150,9 +150,9 @@ export class GithubOidc extends Construct {
       },
       {
         sid: "LogGroups",
-        resources: ["lambda", "apigateway", "codebuild", "vendedlogs/states"].flatMap((kind) => [
-          `arn:aws:logs:${r}:${a}:log-group:/aws/${kind}/${prefix}-*`,
-        ]),
+        resources: ["lambda", "apigateway", "codebuild", "vendedlogs/states"].flatMap((kind) =>
+          each((p) => `arn:aws:logs:${r}:${a}:log-group:/aws/${kind}/${p}-*`),
+        ),
         read: ["logs:ListTagsForResource", "logs:ListTagsLogGroup"],
         write: [
           "logs:CreateLogGroup",
@@ -165,7 +165,7 @@ export class GithubOidc extends Construct {
       },
       {
         sid: "StateMachines",
-        resources: [`arn:aws:states:${r}:${a}:stateMachine:${prefix}-*`],
+        resources: each((p) => `arn:aws:states:${r}:${a}:stateMachine:${p}-*`),
         read: ["states:DescribeStateMachine", "states:ListTagsForResource"],
         write: [
           "states:CreateStateMachine",
@@ -177,13 +177,13 @@ export class GithubOidc extends Construct {
       },
       {
         sid: "BuildProjects",
-        resources: [`arn:aws:codebuild:${r}:${a}:project/${prefix}-*`],
+        resources: each((p) => `arn:aws:codebuild:${r}:${a}:project/${p}-*`),
         read: ["codebuild:BatchGetProjects"],
         write: ["codebuild:CreateProject", "codebuild:DeleteProject", "codebuild:UpdateProject"],
       },
       {
         sid: "Repositories",
-        resources: [`arn:aws:ecr:${r}:${a}:repository/${prefix}-*`],
+        resources: each((p) => `arn:aws:ecr:${r}:${a}:repository/${p}-*`),
         read: [
           "ecr:DescribeRepositories",
           "ecr:GetLifecyclePolicy",
@@ -209,13 +209,13 @@ export class GithubOidc extends Construct {
       },
       {
         sid: "Queues",
-        resources: [`arn:aws:sqs:${r}:${a}:${prefix}-*`],
+        resources: each((p) => `arn:aws:sqs:${r}:${a}:${p}-*`),
         read: ["sqs:GetQueueAttributes", "sqs:ListQueueTags"],
         write: ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue"],
       },
       {
         sid: "Parameters",
-        resources: [`arn:aws:ssm:${r}:${a}:parameter/${prefix}/*`],
+        resources: each((p) => `arn:aws:ssm:${r}:${a}:parameter/${p}/*`),
         read: ["ssm:GetParameter", "ssm:GetParameters", "ssm:ListTagsForResource"],
         write: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"],
       },
@@ -231,49 +231,37 @@ export class GithubOidc extends Construct {
         write: ["apigateway:POST", "apigateway:PATCH", "apigateway:PUT", "apigateway:DELETE"],
       },
     ];
-    // Calls AWS authorizes on the account only (no resource-level permission exists for them).
-    const accountWide = {
-      Sid: "AccountWideReads",
-      Effect: "Allow",
-      Action: [
-        "ecr:GetAuthorizationToken",
-        "logs:DescribeLogGroups",
-        "ssm:DescribeParameters",
-        "sts:GetCallerIdentity",
-      ],
-      Resource: "*",
-    };
-    const policy = (write: boolean) =>
-      JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          ...scopes.map((s) => ({
-            Sid: s.sid,
-            Effect: "Allow",
-            Action: write ? [...s.read, ...s.write] : [...s.read],
-            Resource: [...s.resources],
-          })),
-          accountWide,
-        ],
+    const makeRole = (id: string, name: string, description: string, subjects: readonly string[], write: boolean) => {
+      const role = new Role(this, id, {
+        roleName: `${rolePrefix}-github-${name}`,
+        description,
+        assumedBy: trust(subjects),
+        policyName: name,
       });
-
-    this.planRole = new IamRole(this, "PlanRole", {
-      name: `${prefix}-github-plan`,
-      description: `terraform plan from ${repository} (pull requests and main)`,
-      assumeRolePolicy: trust([`repo:${repository}:pull_request`, `repo:${repository}:ref:refs/heads/main`]),
-      maxSessionDuration: 3600,
-    });
-    this.deployRole = new IamRole(this, "DeployRole", {
-      name: `${prefix}-github-deploy`,
-      description: `cdktf deploy from ${repository} (environments ${deployEnvironments.join(", ")})`,
-      assumeRolePolicy: trust(deployEnvironments.map((e) => `repo:${repository}:environment:${e}`)),
-      maxSessionDuration: 3600,
-    });
-    if (props.adoptRoles) {
-      this.planRole.importFrom(`${prefix}-github-plan`);
-      this.deployRole.importFrom(`${prefix}-github-deploy`);
-    }
-    new IamRolePolicy(this, "PlanPolicy", { name: "plan", role: this.planRole.name, policy: policy(false) });
-    new IamRolePolicy(this, "DeployPolicy", { name: "deploy", role: this.deployRole.name, policy: policy(true) });
+      for (const s of scopes) {
+        role.addToPolicy({ sid: s.sid, actions: write ? [...s.read, ...s.write] : [...s.read], resources: s.resources });
+      }
+      role.addToPolicy({
+        sid: "AccountWideReads",
+        actions: ["ecr:GetAuthorizationToken", "logs:DescribeLogGroups", "ssm:DescribeParameters", "sts:GetCallerIdentity"],
+        resources: ["*"],
+        wildcardReason: "these calls are authorized on the account only; AWS has no resource-level permission for them",
+      });
+      return role;
+    };
+    this.planRole = makeRole(
+      "PlanRole",
+      "plan",
+      `terraform plan from ${repository} (pull requests and main)`,
+      [`repo:${repository}:pull_request`, `repo:${repository}:ref:refs/heads/main`],
+      false,
+    );
+    this.deployRole = makeRole(
+      "DeployRole",
+      "deploy",
+      `cdktf deploy from ${repository} (environments ${deployEnvironments.join(", ")})`,
+      deployEnvironments.map((e) => `repo:${repository}:environment:${e}`),
+      true,
+    );
   }
 }

@@ -5,7 +5,32 @@ import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { Construct } from "constructs";
 import type { LambdaFunction } from "./function";
-import { pascalSid } from "./grants";
+import { Role } from "./iam";
+import { assertRetention, fitName, NAME_LIMITS, pascalId } from "./names";
+import type { StateMachine } from "./state-machine";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+/** `AWS_IAM`: callers sign with SigV4. `NONE`: only for a route whose target authenticates every request itself. */
+export type RouteAuthorization = "AWS_IAM" | "NONE";
+
+export interface LambdaRouteOptions {
+  readonly method: HttpMethod;
+  /** Path starting with "/", e.g. `/orders/{id}`. */
+  readonly path: string;
+  readonly fn: LambdaFunction;
+  /** @default "AWS_IAM" */
+  readonly authorization?: RouteAuthorization;
+}
+
+export interface StartExecutionRouteOptions {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly stateMachine: StateMachine;
+  /** @default "AWS_IAM" */
+  readonly authorization?: RouteAuthorization;
+  /** The role API Gateway assumes to start executions (it may start exactly this machine). */
+  readonly roleName: string;
+}
 
 export interface HttpApiProps {
   readonly apiName: string;
@@ -28,6 +53,7 @@ export class HttpApi extends Construct {
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
     const { apiName, logRetentionDays = 30, throttle = { rateLimit: 50, burstLimit: 100 } } = props;
+    assertRetention(this.node.path, logRetentionDays);
     this.resource = new Apigatewayv2Api(this, "Resource", { name: apiName, protocolType: "HTTP" });
     const accessLogs = new CloudwatchLogGroup(this, "AccessLogs", {
       name: `/aws/apigateway/${apiName}`,
@@ -62,17 +88,12 @@ export class HttpApi extends Construct {
   }
 
   /**
-   * Routes `METHOD /path` to `fn` (Lambda proxy, payload format 2.0). Callers must sign with
-   * SigV4 (`AWS_IAM`) unless `authorization` is `NONE`, for routes whose function authenticates
-   * every request itself.
+   * Routes `METHOD /path` to `fn` (Lambda proxy, payload format 2.0). The invoke permission is
+   * scoped to that route's method and path.
    */
-  addLambdaRoute(
-    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
-    path: string,
-    fn: LambdaFunction,
-    authorization: "AWS_IAM" | "NONE" = "AWS_IAM",
-  ): void {
-    if (!path.startsWith("/")) throw new Error(`${this.node.path}: route path "${path}" must start with "/"`);
+  addLambdaRoute(options: LambdaRouteOptions): Apigatewayv2Route {
+    const { method, path, fn, authorization = "AWS_IAM" } = options;
+    this.checkPath(path);
     let integration = this.integrations.get(fn);
     if (!integration) {
       integration = new Apigatewayv2Integration(this, `${fn.node.id}Integration`, {
@@ -84,19 +105,63 @@ export class HttpApi extends Construct {
       });
       this.integrations.set(fn, integration);
     }
-    const routeKey = `${method} ${path}`;
-    const routeId = `${method}${pascalSid(path) || "Root"}`;
-    new Apigatewayv2Route(this, `Route${routeId}`, {
-      apiId: this.resource.id,
-      routeKey,
-      target: `integrations/${integration.id}`,
-      authorizationType: authorization,
-    });
+    const routeId = this.routeId(method, path);
+    const route = this.route(routeId, `${method} ${path}`, integration, authorization);
     // The execution ARN's form is <api>/<stage>/<method>/<path>; path parameters become "*".
     const arnPath = path.replace(/\{[^}]+\}/g, "*");
     fn.allowInvokeFrom(`AllowApiGateway${routeId}`, {
       principal: "apigateway.amazonaws.com",
       sourceArn: `${this.resource.executionArn}/*/${method}${arnPath}`,
+    });
+    return route;
+  }
+
+  /**
+   * Routes `METHOD /path` straight to Step Functions StartExecution (no function in between):
+   * the request body is the execution input, the answer carries the execution ARN. API Gateway
+   * assumes a role of its own that may start exactly this state machine.
+   */
+  addStartExecutionRoute(options: StartExecutionRouteOptions): Apigatewayv2Route {
+    const { method, path, stateMachine, authorization = "AWS_IAM", roleName } = options;
+    this.checkPath(path);
+    const routeId = this.routeId(method, path);
+    const role = new Role(this, `${routeId}Role`, {
+      roleName: fitName(roleName, NAME_LIMITS.iamRole),
+      assumedBy: { service: "apigateway.amazonaws.com" },
+    });
+    stateMachine.grantStartExecution(role);
+    const integration = new Apigatewayv2Integration(this, `${routeId}Integration`, {
+      apiId: this.resource.id,
+      integrationType: "AWS_PROXY",
+      integrationSubtype: "StepFunctions-StartExecution",
+      credentialsArn: role.arn,
+      requestParameters: { StateMachineArn: stateMachine.arn, Input: "$request.body" },
+      // First-class AWS service integrations speak payload format 1.0 only.
+      payloadFormatVersion: "1.0",
+      dependsOn: role.policyDependable ? [role.policyDependable] : [],
+    });
+    return this.route(routeId, `${method} ${path}`, integration, authorization);
+  }
+
+  private checkPath(path: string): void {
+    if (!path.startsWith("/")) throw new Error(`${this.node.path}: route path "${path}" must start with "/"`);
+  }
+
+  private routeId(method: HttpMethod, path: string): string {
+    return `${method}${pascalId(path) || "Root"}`;
+  }
+
+  private route(
+    routeId: string,
+    routeKey: string,
+    integration: Apigatewayv2Integration,
+    authorization: RouteAuthorization,
+  ): Apigatewayv2Route {
+    return new Apigatewayv2Route(this, `Route${routeId}`, {
+      apiId: this.resource.id,
+      routeKey,
+      target: `integrations/${integration.id}`,
+      authorizationType: authorization,
     });
   }
 }

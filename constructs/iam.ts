@@ -1,8 +1,9 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { type ITerraformDependable, Lazy, Token } from "cdktf";
-import { Construct } from "constructs";
+import { type ITerraformDependable, Lazy, TerraformStack, Token } from "cdktf";
+import { Construct, type IConstruct } from "constructs";
+import { NAME_LIMITS, pascalId } from "./names";
 
 /** A condition of an IAM statement (Terraform's `condition` block). */
 export interface PolicyCondition {
@@ -11,80 +12,137 @@ export interface PolicyCondition {
   readonly values: readonly string[];
 }
 
-/** One Allow statement. Resources are ARNs (or ARN prefixes ending in `/*`). */
+/** One Allow statement. Resources are ARNs (or ARN patterns). */
 export interface PolicyStatement {
-  /** Statement id; also the way tests and reviewers find a statement. */
+  /** Statement id, alphanumeric; unique within the policy. Use `sidFor` to derive it. */
   readonly sid: string;
   readonly actions: readonly string[];
   readonly resources: readonly string[];
   readonly conditions?: readonly PolicyCondition[];
   /**
    * Required when `resources` contains the bare wildcard `*`: why AWS offers no
-   * resource-level permission for these actions. Checked at construction; tests list the
-   * statements allowed to carry it.
+   * resource-level permission for these actions. Checked when the statement is added.
    */
   readonly wildcardReason?: string;
 }
 
-/** Something that can receive permissions: it owns a role with one inline policy. */
+/** Something that holds permissions: statements added to it land in its one inline policy. */
+export interface IPrincipal extends IConstruct {
+  addToPolicy(statement: PolicyStatement): void;
+  /** The inline policy once it exists; whatever needs the permissions depends on it. */
+  readonly policyDependable?: ITerraformDependable;
+}
+
+/** Something that can be granted permissions (a function, a state machine, a role). */
 export interface IGrantable {
-  readonly grantPrincipal: ServiceRole;
-}
-
-/** Trust policy document allowing an AWS service to assume a role. */
-export function serviceTrustPolicy(service: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
-  });
-}
-
-export interface ServiceRoleProps {
-  /** Physical role name (max 64 characters). */
-  readonly roleName: string;
-  /** Service principal allowed to assume the role, e.g. `lambda.amazonaws.com`. */
-  readonly assumedBy: string;
-  /**
-   * Adopt a role that already exists in the account (made by hand, or left by an earlier
-   * apply) by emitting a Terraform import block instead of failing with EntityAlreadyExists.
-   * @default false
-   */
-  readonly adopt?: boolean;
-  /** @default "Managed by iac-ci (CDK for Terraform)" */
-  readonly description?: string;
+  readonly grantPrincipal: IPrincipal;
 }
 
 /**
- * An IAM role for one AWS service, with exactly one inline policy that gathers every grant
- * made to it. The policy is created with the first statement, so a role never carries an
- * empty policy. A bare `*` resource is refused unless the statement says why.
+ * What a function uses: the environment variables that tell its code where the thing is, and
+ * the grant that lets it. Resources hand these out (`table.readWriteData(ENV.table)`), so a
+ * function's env and permissions come from one declaration and never drift apart.
  */
-export class ServiceRole extends Construct implements IGrantable {
+export interface Use {
+  readonly environment: Readonly<Record<string, string>>;
+  grant(grantee: IGrantable): void;
+}
+
+/** A Use from an optional env var name/value and a grant. */
+export function use(grant: (grantee: IGrantable) => void, env?: { name: string; value: string }): Use {
+  return { environment: env ? { [env.name]: env.value } : {}, grant };
+}
+
+/**
+ * A statement id unique by construct path: the action, then the path of `resource` below its
+ * stack, then an optional qualifier. Two systems' `OrdersTable`s live at different paths, so
+ * granting both to one role never collides.
+ */
+export function sidFor(resource: IConstruct, action: string, qualifier = ""): string {
+  const scopes = resource.node.scopes;
+  const stackIndex = scopes.findIndex((s) => TerraformStack.isStack(s));
+  const below = scopes.slice(stackIndex + 1).map((s) => s.node.id);
+  return `${pascalId(action)}${pascalId(below.join("/"))}${pascalId(qualifier)}`;
+}
+
+/** Who may assume a role: an AWS service, or a federated (web identity) provider with conditions. */
+export type RoleTrust =
+  | { readonly service: string }
+  | {
+      readonly federated: string;
+      /** Condition operator -> key -> values, as in a trust policy. */
+      readonly conditions: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+    };
+
+/** The trust policy document (JSON) of a RoleTrust. */
+export function trustPolicy(trust: RoleTrust): string {
+  const statement =
+    "service" in trust
+      ? { Effect: "Allow", Principal: { Service: trust.service }, Action: "sts:AssumeRole" }
+      : {
+          Effect: "Allow",
+          Principal: { Federated: trust.federated },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: trust.conditions,
+        };
+  return JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
+}
+
+export interface RoleProps {
+  /** Physical role name, 1-64 of letters, digits and +=,.@_- (use `fitName` when composing). */
+  readonly roleName: string;
+  readonly assumedBy: RoleTrust;
+  /** @default "Managed by CDK for Terraform" */
+  readonly description?: string;
+  /** Seconds, 3600-43200. @default 3600 */
+  readonly maxSessionDuration?: number;
+  /** Name of the one inline policy. @default "least-privilege" */
+  readonly policyName?: string;
+}
+
+/**
+ * An IAM role with exactly one inline policy that gathers every grant made to it. The policy is
+ * created with the first statement, so a role never carries an empty policy. A bare `*`
+ * resource is refused unless the statement says why. A role that already exists in the
+ * account can be adopted (`adopt()`: a Terraform import block) instead of failing with
+ * EntityAlreadyExists.
+ */
+export class Role extends Construct implements IGrantable, IPrincipal {
   readonly resource: IamRole;
   readonly roleName: string;
-  readonly adopted: boolean;
   private readonly statements: PolicyStatement[] = [];
+  private readonly policyName: string;
   private policy?: IamRolePolicy;
+  private adoptedFlag = false;
 
-  constructor(scope: Construct, id: string, props: ServiceRoleProps) {
+  constructor(scope: Construct, id: string, props: RoleProps) {
     super(scope, id);
-    const { roleName, assumedBy, adopt = false, description = "Managed by iac-ci (CDK for Terraform)" } = props;
-    if (!Token.isUnresolved(roleName) && !/^[\w+=,.@-]{1,64}$/.test(roleName)) {
+    const {
+      roleName,
+      assumedBy,
+      description = "Managed by CDK for Terraform",
+      maxSessionDuration = 3600,
+      policyName = "least-privilege",
+    } = props;
+    if (Token.isUnresolved(roleName)) {
+      throw new Error(`${this.node.path}: role name must be a literal (adoption and the 64-character check need it)`);
+    }
+    if (!/^[\w+=,.@-]+$/.test(roleName) || roleName.length > NAME_LIMITS.iamRole) {
       throw new Error(
-        `${this.node.path}: role name "${roleName}" must be 1-64 characters of letters, digits and +=,.@_-`,
+        `${this.node.path}: role name "${roleName}" must be 1-${NAME_LIMITS.iamRole} characters of letters, digits and +=,.@_-`,
       );
     }
     this.roleName = roleName;
-    this.adopted = adopt;
+    this.policyName = policyName;
     this.resource = new IamRole(this, "Resource", {
       name: roleName,
       description,
-      assumeRolePolicy: serviceTrustPolicy(assumedBy),
+      assumeRolePolicy: trustPolicy(assumedBy),
+      maxSessionDuration,
     });
-    if (adopt) this.resource.importFrom(roleName);
   }
 
-  get grantPrincipal(): ServiceRole {
+  get grantPrincipal(): IPrincipal {
     return this;
   }
 
@@ -92,7 +150,18 @@ export class ServiceRole extends Construct implements IGrantable {
     return this.resource.arn;
   }
 
-  /** The inline policy, once a statement exists; things that need the permissions depend on it. */
+  /** Whether this role is adopted (imported) rather than created. */
+  get adopted(): boolean {
+    return this.adoptedFlag;
+  }
+
+  /** Adopts the existing role of this name: the apply imports it, then brings it to this definition. */
+  adopt(): void {
+    if (this.adoptedFlag) return;
+    this.resource.importFrom(this.roleName);
+    this.adoptedFlag = true;
+  }
+
   get policyDependable(): ITerraformDependable | undefined {
     return this.policy;
   }
@@ -102,6 +171,7 @@ export class ServiceRole extends Construct implements IGrantable {
     return [...this.statements];
   }
 
+  /** Adds a statement; adding the very same statement twice is a no-op, a different one under a used sid an error. */
   addToPolicy(statement: PolicyStatement): void {
     if (statement.actions.length === 0 || statement.resources.length === 0) {
       throw new Error(`${this.node.path}: statement "${statement.sid}" needs at least one action and one resource`);
@@ -115,8 +185,10 @@ export class ServiceRole extends Construct implements IGrantable {
     if (!/^[A-Za-z0-9]+$/.test(statement.sid)) {
       throw new Error(`${this.node.path}: statement id "${statement.sid}" must be alphanumeric`);
     }
-    if (this.statements.some((s) => s.sid === statement.sid)) {
-      throw new Error(`${this.node.path}: statement id "${statement.sid}" is used twice`);
+    const same = this.statements.find((s) => s.sid === statement.sid);
+    if (same) {
+      if (JSON.stringify(same) === JSON.stringify(statement)) return;
+      throw new Error(`${this.node.path}: statement id "${statement.sid}" is used twice with different contents`);
     }
     this.statements.push(statement);
     if (!this.policy) this.createPolicy();
@@ -124,7 +196,7 @@ export class ServiceRole extends Construct implements IGrantable {
 
   private createPolicy(): void {
     const document = new DataAwsIamPolicyDocument(this, "PolicyDocument", {});
-    // Statements are rendered lazily so grants made after this point land in the same policy.
+    // Rendered lazily so grants made after this point land in the same policy.
     document.addOverride(
       "statement",
       Lazy.anyValue({
@@ -141,9 +213,23 @@ export class ServiceRole extends Construct implements IGrantable {
       }),
     );
     this.policy = new IamRolePolicy(this, "Policy", {
-      name: "least-privilege",
+      name: this.policyName,
       role: this.resource.name,
       policy: document.json,
     });
   }
 }
+
+/** A role an AWS service assumes (`lambda.amazonaws.com`, `states.amazonaws.com`, ...). */
+export function serviceRole(scope: Construct, id: string, roleName: string, service: string): Role {
+  return new Role(scope, id, { roleName, assumedBy: { service } });
+}
+
+/** What an X-Ray-traced service needs (as AWSXRayDaemonWriteAccess); X-Ray has no resource-level permissions. */
+export const XRAY_WRITE_ACTIONS = [
+  "xray:GetSamplingRules",
+  "xray:GetSamplingTargets",
+  "xray:PutTelemetryRecords",
+  "xray:PutTraceSegments",
+] as const;
+export const XRAY_WILDCARD_REASON = "X-Ray tracing APIs support no resource-level permissions";

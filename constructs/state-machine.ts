@@ -2,8 +2,17 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { Construct } from "constructs";
 import type { LambdaFunction } from "./function";
-import { type IGrantable, pascalSid, XRAY_WILDCARD_REASON, XRAY_WRITE_ACTIONS } from "./grants";
-import { ServiceRole } from "./iam";
+import {
+  type IGrantable,
+  type IPrincipal,
+  Role,
+  sidFor,
+  type Use,
+  use,
+  XRAY_WILDCARD_REASON,
+  XRAY_WRITE_ACTIONS,
+} from "./iam";
+import { assertRetention, fitName, NAME_LIMITS } from "./names";
 
 /** Amazon States Language, typed for the states we use. */
 export interface Retrier {
@@ -11,6 +20,15 @@ export interface Retrier {
   readonly IntervalSeconds?: number;
   readonly MaxAttempts?: number;
   readonly BackoffRate?: number;
+  /** Upper bound of the backoff (seconds). */
+  readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy?: "FULL" | "NONE";
+}
+/** Where a Task goes when an error is not (or no longer) retried; the error lands at ResultPath. */
+export interface Catcher {
+  readonly ErrorEquals: readonly string[];
+  readonly Next: string;
+  readonly ResultPath?: string;
 }
 interface StateBase {
   readonly Comment?: string;
@@ -21,7 +39,18 @@ export interface TaskState extends StateBase {
   readonly Parameters?: Readonly<Record<string, unknown>>;
   readonly OutputPath?: string;
   readonly TimeoutSeconds?: number;
+  readonly ResultSelector?: Readonly<Record<string, unknown>>;
+  readonly ResultPath?: string;
   readonly Retry?: readonly Retrier[];
+  readonly Catch?: readonly Catcher[];
+  readonly Next?: string;
+  readonly End?: true;
+}
+export interface PassState extends StateBase {
+  readonly Type: "Pass";
+  readonly Parameters?: Readonly<Record<string, unknown>>;
+  readonly Result?: unknown;
+  readonly ResultPath?: string;
   readonly Next?: string;
   readonly End?: true;
 }
@@ -48,8 +77,12 @@ export interface FailState extends StateBase {
   readonly Type: "Fail";
   readonly Error?: string;
   readonly Cause?: string;
+  /** JSONPath of the error name in the state input (instead of a fixed Error). */
+  readonly ErrorPath?: string;
+  /** JSONPath of the cause in the state input (instead of a fixed Cause). */
+  readonly CausePath?: string;
 }
-export type State = TaskState | ChoiceState | WaitState | SucceedState | FailState;
+export type State = TaskState | PassState | ChoiceState | WaitState | SucceedState | FailState;
 
 export interface StateMachineDefinition {
   readonly Comment?: string;
@@ -67,16 +100,40 @@ export const LAMBDA_SERVICE_ERRORS = [
   "Lambda.TooManyRequestsException",
 ] as const;
 
+export interface LambdaTaskOptions {
+  /** The next state; omit to end the execution with this task. */
+  readonly next?: string;
+  /** Seconds before the task times out. @default none (the function's own timeout) */
+  readonly timeoutSeconds?: number;
+  /**
+   * Retries besides those of Lambda service errors (always retried with backoff), e.g.
+   * `States.TaskFailed` for a function whose work is safe to repeat. @default []
+   */
+  readonly retry?: readonly Retrier[];
+  /** Where errors go once retries are spent. @default none (the execution fails) */
+  readonly catch?: readonly Catcher[];
+}
+
+/** Retrying Lambda service errors: 2 s, 4 s, 8 s ... up to 6 attempts, jittered. */
+export const LAMBDA_SERVICE_RETRY: Retrier = {
+  ErrorEquals: [...LAMBDA_SERVICE_ERRORS],
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  JitterStrategy: "FULL",
+};
+
 /** A Task state that invokes `fn` with the state input and passes on the function's result. */
-export function lambdaInvokeTask(fn: LambdaFunction, next: string, timeoutSeconds?: number): TaskState {
+export function lambdaInvokeTask(fn: LambdaFunction, options: LambdaTaskOptions = {}): TaskState {
   return {
     Type: "Task",
     Resource: "arn:aws:states:::lambda:invoke",
     Parameters: { FunctionName: fn.arn, "Payload.$": "$" },
     OutputPath: "$.Payload",
-    TimeoutSeconds: timeoutSeconds,
-    Retry: [{ ErrorEquals: [...LAMBDA_SERVICE_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }],
-    Next: next,
+    TimeoutSeconds: options.timeoutSeconds,
+    Retry: [LAMBDA_SERVICE_RETRY, ...(options.retry ?? [])],
+    ...(options.catch?.length ? { Catch: [...options.catch] } : {}),
+    ...(options.next ? { Next: options.next } : { End: true as const }),
   };
 }
 
@@ -87,6 +144,8 @@ export function validateDefinition(definition: StateMachineDefinition): string[]
   const targets = (state: State): string[] => {
     switch (state.Type) {
       case "Task":
+        return [...(state.Next ? [state.Next] : []), ...(state.Catch ?? []).map((c) => c.Next)];
+      case "Pass":
         return state.Next ? [state.Next] : [];
       case "Choice":
         return [...state.Choices.map((c) => c.Next), ...(state.Default ? [state.Default] : [])];
@@ -102,8 +161,8 @@ export function validateDefinition(definition: StateMachineDefinition): string[]
   }
   for (const [name, state] of Object.entries(definition.States)) {
     for (const t of targets(state)) if (!names.has(t)) problems.push(`state "${name}" goes to unknown state "${t}"`);
-    if (state.Type === "Task" && !state.Next === !state.End) {
-      problems.push(`task "${name}" needs exactly one of Next or End`);
+    if ((state.Type === "Task" || state.Type === "Pass") && !state.Next === !state.End) {
+      problems.push(`${state.Type.toLowerCase()} "${name}" needs exactly one of Next or End`);
     }
     if (state.Type === "Choice" && state.Choices.length === 0) problems.push(`choice "${name}" has no rules`);
   }
@@ -125,28 +184,31 @@ export function validateDefinition(definition: StateMachineDefinition): string[]
 }
 
 export interface StateMachineProps {
+  /** Physical name (1-80 of letters, digits, _ and -). */
   readonly stateMachineName: string;
   readonly definition: StateMachineDefinition;
   /** Functions the definition invokes; the role may invoke exactly these. */
   readonly invokes: readonly LambdaFunction[];
-  /** @default 30 */
+  /** Days to keep execution logs; a CloudWatch retention value. @default 30 */
   readonly logRetentionDays?: number;
   /** @default "ERROR" */
   readonly logLevel?: "ALL" | "ERROR" | "FATAL";
-  /** Adopt an existing IAM role of the same name with an import block. @default false */
-  readonly adoptRole?: boolean;
-  /** @default `${stateMachineName}-role` */
+  /** Log execution input and output too. @default true */
+  readonly includeExecutionData?: boolean;
+  /** @default `<stateMachineName>-role`, fitted to 64 characters */
   readonly roleName?: string;
 }
 
 /**
  * A standard Step Functions state machine whose definition is built from typed objects,
  * validated, and serialized once. Its role may invoke exactly the functions it names and
- * deliver logs to its own log group.
+ * deliver logs to its own log group of finite retention.
  */
-export class StateMachine extends Construct {
+export class StateMachine extends Construct implements IGrantable {
+  private readonly memo: Record<string, string> = {};
   readonly resource: SfnStateMachine;
-  readonly role: ServiceRole;
+  readonly role: Role;
+  readonly logGroup: CloudwatchLogGroup;
   readonly definitionJson: string;
 
   constructor(scope: Construct, id: string, props: StateMachineProps) {
@@ -157,14 +219,19 @@ export class StateMachine extends Construct {
       invokes,
       logRetentionDays = 30,
       logLevel = "ERROR",
-      adoptRole = false,
-      roleName = `${stateMachineName}-role`,
+      includeExecutionData = true,
+      roleName = fitName(`${stateMachineName}-role`, NAME_LIMITS.iamRole),
     } = props;
+    const where = this.node.path;
+    if (!/^[A-Za-z0-9_-]+$/.test(stateMachineName) || stateMachineName.length > NAME_LIMITS.stateMachine) {
+      throw new Error(`${where}: state machine name "${stateMachineName}" must be 1-80 of letters, digits, _ and -`);
+    }
+    assertRetention(where, logRetentionDays);
     const problems = validateDefinition(definition);
-    if (problems.length) throw new Error(`${this.node.path}: invalid state machine definition: ${problems.join("; ")}`);
+    if (problems.length) throw new Error(`${where}: invalid state machine definition: ${problems.join("; ")}`);
 
-    this.role = new ServiceRole(this, "Role", { roleName, assumedBy: "states.amazonaws.com", adopt: adoptRole });
-    for (const fn of invokes) fn.grantInvoke(this.role, `Invoke${pascalSid(fn.node.id)}`);
+    this.role = new Role(this, "Role", { roleName, assumedBy: { service: "states.amazonaws.com" } });
+    for (const fn of invokes) fn.grantInvoke(this.role);
     this.role.addToPolicy({
       sid: "DeliverLogs",
       actions: [
@@ -186,7 +253,7 @@ export class StateMachine extends Construct {
       resources: ["*"],
       wildcardReason: XRAY_WILDCARD_REASON,
     });
-    const logGroup = new CloudwatchLogGroup(this, "LogGroup", {
+    this.logGroup = new CloudwatchLogGroup(this, "LogGroup", {
       name: `/aws/vendedlogs/states/${stateMachineName}`,
       retentionInDays: logRetentionDays,
     });
@@ -197,9 +264,8 @@ export class StateMachine extends Construct {
       roleArn: this.role.arn,
       definition: this.definitionJson,
       loggingConfiguration: {
-        logDestination: `${logGroup.arn}:*`,
-        // Execution history with its data: the watchdog's input is an order id and a deadline.
-        includeExecutionData: true,
+        logDestination: `${this.logGroup.arn}:*`,
+        includeExecutionData,
         level: logLevel,
       },
       tracingConfiguration: { enabled: true },
@@ -207,11 +273,30 @@ export class StateMachine extends Construct {
     });
   }
 
-  get arn(): string {
-    return this.resource.arn;
+  get grantPrincipal(): IPrincipal {
+    return this.role;
   }
 
-  grantStartExecution(grantee: IGrantable, sid = `StartExecution${pascalSid(this.node.id)}`): void {
-    grantee.grantPrincipal.addToPolicy({ sid, actions: ["states:StartExecution"], resources: [this.arn] });
+  /** Memoized: one token, so every user of the name sees the same value. */
+  get arn(): string {
+    this.memo.arn ??= this.resource.arn;
+    return this.memo.arn;
+  }
+
+  get stateMachineName(): string {
+    return this.resource.name;
+  }
+
+  grantStartExecution(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPolicy({
+      sid: sidFor(this, "StartExecution"),
+      actions: ["states:StartExecution"],
+      resources: [this.arn],
+    });
+  }
+
+  /** A Use: start executions; the machine's ARN in env var `envName`. */
+  startExecution(envName: string): Use {
+    return use((g) => this.grantStartExecution(g), { name: envName, value: this.arn });
   }
 }

@@ -1,6 +1,6 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
-import { type IGrantable, pascalSid } from "./grants";
+import { type IGrantable, sidFor, type Use, use } from "./iam";
 
 export type AttributeType = "S" | "N" | "B";
 
@@ -18,6 +18,7 @@ export interface GlobalSecondaryIndex {
 }
 
 export interface TableProps {
+  /** Physical name, 3-255 of letters, digits, _ . - */
   readonly tableName: string;
   readonly partitionKey: TableKey;
   readonly sortKey?: TableKey;
@@ -45,14 +46,15 @@ const WRITE_ACTIONS = [
   "dynamodb:PutItem",
   "dynamodb:UpdateItem",
 ];
+const READ_WRITE_ACTIONS = [...new Set([...READ_ACTIONS, ...WRITE_ACTIONS])];
 
 /**
  * An on-demand DynamoDB table, encrypted, with point-in-time recovery on by default.
  * Grants cover the table and its indexes, never other tables.
  */
 export class Table extends Construct {
+  private readonly memo: Record<string, string> = {};
   readonly resource: DynamodbTable;
-  readonly tableName: string;
 
   constructor(scope: Construct, id: string, props: TableProps) {
     super(scope, id);
@@ -80,7 +82,6 @@ export class Table extends Construct {
     for (const key of [partitionKey, sortKey, ...globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])]) {
       if (key) declare(key);
     }
-    this.tableName = tableName;
     this.resource = new DynamodbTable(this, "Resource", {
       name: tableName,
       billingMode: "PAY_PER_REQUEST",
@@ -102,24 +103,52 @@ export class Table extends Construct {
     });
   }
 
+  /** Memoized: one token, so every user of the name sees the same value. */
+  get tableName(): string {
+    this.memo.tableName ??= this.resource.name;
+    return this.memo.tableName;
+  }
+
   get arn(): string {
     return this.resource.arn;
   }
 
-  grantReadData(grantee: IGrantable, sid = `Read${pascalSid(this.node.id)}`): void {
-    this.grant(grantee, sid, READ_ACTIONS);
+  grantReadData(grantee: IGrantable): void {
+    this.grant(grantee, "Read", READ_ACTIONS);
   }
 
-  grantWriteData(grantee: IGrantable, sid = `Write${pascalSid(this.node.id)}`): void {
-    this.grant(grantee, sid, WRITE_ACTIONS);
+  grantWriteData(grantee: IGrantable): void {
+    this.grant(grantee, "Write", WRITE_ACTIONS);
   }
 
-  grantReadWriteData(grantee: IGrantable, sid = `ReadWrite${pascalSid(this.node.id)}`): void {
-    this.grant(grantee, sid, [...new Set([...READ_ACTIONS, ...WRITE_ACTIONS])]);
+  grantReadWriteData(grantee: IGrantable): void {
+    this.grant(grantee, "ReadWrite", READ_WRITE_ACTIONS);
   }
 
-  /** Grants exactly `actions` on this table and its indexes. */
-  grant(grantee: IGrantable, sid: string, actions: readonly string[]): void {
-    grantee.grantPrincipal.addToPolicy({ sid, actions, resources: [this.arn, `${this.arn}/index/*`] });
+  /**
+   * Grants exactly `actions` on this table and its indexes; the statement id is `label` and
+   * this table's construct path.
+   */
+  grant(grantee: IGrantable, label: string, actions: readonly string[]): void {
+    grantee.grantPrincipal.addToPolicy({
+      sid: sidFor(this, label),
+      actions,
+      resources: [this.arn, `${this.arn}/index/*`],
+    });
+  }
+
+  /** A Use: read items; the table's name in env var `envName`. */
+  readData(envName: string): Use {
+    return this.use(envName, "Read", READ_ACTIONS);
+  }
+
+  /** A Use: read and write items; the table's name in env var `envName`. */
+  readWriteData(envName: string): Use {
+    return this.use(envName, "ReadWrite", READ_WRITE_ACTIONS);
+  }
+
+  /** A Use with exactly `actions` (labelled `label` in the statement id). */
+  use(envName: string, label: string, actions: readonly string[]): Use {
+    return use((g) => this.grant(g, label, actions), { name: envName, value: this.tableName });
   }
 }

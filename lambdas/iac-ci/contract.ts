@@ -4,7 +4,7 @@
  * this module, so a name changes in exactly one place. It must stay free of imports.
  */
 
-/** Environment variables every function (and the CodeBuild project) receives. */
+/** Environment variables naming the system's tables and buckets. */
 export const ENV = {
   ordersTable: "IAC_CI_ORDERS_TABLE",
   orderEventsTable: "IAC_CI_ORDER_EVENTS_TABLE",
@@ -60,14 +60,43 @@ export const ORDER_NAME_INDEX = {
   sortKey: "epoch",
 } as const;
 
-/** The four functions built from the one image; `command` is the image CMD of each. */
+/**
+ * The four functions built from the one image: `command` is the image CMD of each, `env` the
+ * variables its code reads. The stack gives each function exactly these (and the grants
+ * behind them), or synth fails.
+ */
 export const FUNCTIONS = {
-  processWebhook: { id: "process_webhook", command: "process_webhook.handler" },
-  orchestrator: { id: "orchestrator", command: "orchestrator.handler" },
-  watchdogCheck: { id: "watchdog_check", command: "watchdog_check.handler" },
-  worker: { id: "worker", command: "worker.handler" },
+  processWebhook: {
+    id: "process_webhook",
+    command: "process_webhook.handler",
+    env: [
+      ENV.ordersTable,
+      ENV.orderEventsTable,
+      ENV.internalBucket,
+      FUNCTION_ENV.webhookSecretParameter,
+      FUNCTION_ENV.orchestratorFunction,
+    ],
+  },
+  orchestrator: {
+    id: "orchestrator",
+    command: "orchestrator.handler",
+    env: [
+      ENV.ordersTable,
+      ENV.orderEventsTable,
+      ENV.locksTable,
+      ENV.internalBucket,
+      ENV.doneBucket,
+      FUNCTION_ENV.workerFunction,
+      FUNCTION_ENV.runnerProject,
+      FUNCTION_ENV.watchdogStateMachine,
+    ],
+  },
+  watchdogCheck: { id: "watchdog_check", command: "watchdog_check.handler", env: [ENV.internalBucket] },
+  worker: { id: "worker", command: "worker.handler", env: [ENV.internalBucket] },
 } as const;
 export type FunctionKey = keyof typeof FUNCTIONS;
+/** What the CodeBuild runner (`worker.js --cli`) reads besides RUN_ENV. */
+export const RUNNER_ENV = [ENV.internalBucket] as const;
 
 /** Where the bundles live inside the image (the Lambda task root) and the worker's CLI. */
 export const IMAGE_TASK_ROOT = "/var/task";

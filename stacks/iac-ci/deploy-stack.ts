@@ -2,17 +2,16 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Password } from "@cdktf/provider-random/lib/password";
-import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Fn, ref, TerraformLocal, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import type { Construct } from "constructs";
-import { envPrefix, type IacCiConfig } from "../config";
-import { Bucket } from "../constructs/bucket";
-import { CodeBuildProject } from "../constructs/codebuild-project";
-import { LambdaFunction } from "../constructs/function";
-import { HttpApi } from "../constructs/http-api";
-import { IacCiStack, RANDOM_PROVIDER_CONSTRAINT } from "../constructs/stack-base";
-import { lambdaInvokeTask, StateMachine } from "../constructs/state-machine";
-import { Table } from "../constructs/table";
+import type { AppConfig } from "../../config";
+import { Bucket } from "../../constructs/bucket";
+import { CodeBuildProject } from "../../constructs/codebuild-project";
+import { LambdaFunction } from "../../constructs/function";
+import { HttpApi } from "../../constructs/http-api";
+import { sidFor, type Use, use } from "../../constructs/iam";
+import { lambdaInvokeTask, StateMachine } from "../../constructs/state-machine";
+import { Table } from "../../constructs/table";
 import {
   API_ROUTES,
   CODEBUILD_WORKER_COMMAND,
@@ -22,12 +21,13 @@ import {
   type FunctionKey,
   ORDER_NAME_INDEX,
   RESULT_OBJECT_SUFFIX,
+  RUNNER_ENV,
   S3_PREFIX,
   TABLE_KEYS,
-} from "../lambdas/contract";
+} from "../../lambdas/iac-ci/contract";
+import { SystemStack } from "../system-stack";
 import { repositoryName } from "./ecr-stack";
-
-export const DEPLOY_STACK = "02-deploy";
+import { iacCiNames } from "./names";
 
 /** Size and time of each function (from the seed's P4.3). */
 export const FUNCTION_SIZING: Record<FunctionKey, { timeout: number; memorySize: number }> = {
@@ -47,7 +47,7 @@ export const WATCHDOG_WAIT_SECONDS = 60;
  * from one image (tag chosen at plan time), a watchdog state machine, three tables, two
  * short-lived buckets, a CodeBuild runner, and a least-privilege role for each.
  */
-export class DeployStack extends IacCiStack {
+export class DeployStack extends SystemStack {
   readonly functions: Record<FunctionKey, LambdaFunction>;
   readonly tables: { orders: Table; orderEvents: Table; locks: Table };
   readonly buckets: { internal: Bucket; done: Bucket };
@@ -56,16 +56,23 @@ export class DeployStack extends IacCiStack {
   readonly api: HttpApi;
   readonly webhookSecretParameter: SsmParameter;
 
-  constructor(scope: Construct, config: IacCiConfig) {
-    super(scope, DEPLOY_STACK, { config, state: "remote" });
-    const name = envPrefix(config);
-    const retention = config.logRetentionDays;
+  constructor(scope: Construct, stackName: string, config: AppConfig) {
+    const names = iacCiNames(config);
+    super(scope, stackName, config, {
+      system: "iac-ci",
+      statePrefix: names.statePrefix,
+      project: names.namePrefix,
+      state: "remote",
+    });
+    const { platform, iacCi } = config;
+    const name = names.envPrefix;
+    const retention = platform.logRetentionDays;
 
     // Values that change per deploy are Terraform variables: CI plans the synthesized JSON
     // with `-var image_tag=<sha>` and never re-synthesizes for a new image.
     const imageTag = new TerraformVariable(this, "image_tag", {
       type: "string",
-      default: config.defaultImageTag,
+      default: iacCi.defaultImageTag,
       description: "Tag of the iac-ci image in the ECR repository (CI passes the commit SHA).",
       validation: [
         {
@@ -89,7 +96,7 @@ export class DeployStack extends IacCiStack {
     });
     const awsRegion = new TerraformVariable(this, "aws_region", {
       type: "string",
-      default: config.region,
+      default: platform.region,
       description: "AWS region of the platform's resources.",
       validation: [
         {
@@ -153,46 +160,40 @@ export class DeployStack extends IacCiStack {
         bucketName: `${name}-internal-${hash.asString}`,
         expireAfterDays: 1,
         forceDestroy: true,
-        enforceTls: config.enforceTls,
+        enforceTls: platform.enforceTls,
       }),
       done: new Bucket(this, "DoneBucket", {
         bucketName: `${name}-done-${hash.asString}`,
         expireAfterDays: 1,
         forceDestroy: true,
-        enforceTls: config.enforceTls,
+        enforceTls: platform.enforceTls,
       }),
     };
 
-    const runtimeEnvironment: Record<string, string> = {
-      [ENV.ordersTable]: this.tables.orders.resource.name,
-      [ENV.orderEventsTable]: this.tables.orderEvents.resource.name,
-      [ENV.locksTable]: this.tables.locks.resource.name,
-      [ENV.internalBucket]: this.buckets.internal.bucketName,
-      [ENV.doneBucket]: this.buckets.done.bucketName,
-    };
-
-    const makeFunction = (
-      key: FunctionKey,
-      extraEnvironment: Record<string, string> = {},
-      asyncRetryAttempts: number | undefined = undefined,
-    ) => {
-      const { id, command } = FUNCTIONS[key];
-      const functionName = `${name}-${id.replace(/_/g, "-")}`;
+    const { orders, orderEvents, locks } = this.tables;
+    const { internal, done } = this.buckets;
+    /** One function of the image, declared once: its sizing, and what it uses (env + grants). */
+    const makeFunction = (key: FunctionKey, uses: readonly Use[], asyncRetryAttempts?: number) => {
+      const { id, command, env } = FUNCTIONS[key];
       return new LambdaFunction(this, id, {
-        functionName,
-        description: `iac-ci ${id} (${config.environment})`,
+        functionName: `${name}-${id.replace(/_/g, "-")}`,
+        description: `iac-ci ${id} (${platform.environment})`,
         code: { kind: "image", imageUri: imageUri.asString, command: [command] },
         ...FUNCTION_SIZING[key],
-        environment: { ...runtimeEnvironment, ...extraEnvironment },
+        uses,
+        expectedEnvironment: env,
         logRetentionDays: retention,
-        adoptRole: this.adopts(`${functionName}-role`),
         asyncRetryAttempts,
       });
     };
-    // The orchestrator's policy names the worker, the watchdog and CodeBuild, so those exist first.
+    // worker: reads its payload; results go through a presigned URL, not its own role.
     // A retried worker would run the order's commands twice: failures surface as results instead.
-    const worker = makeFunction("worker", {}, 0);
-    const watchdogCheck = makeFunction("watchdogCheck");
+    const worker = makeFunction("worker", [internal.read(ENV.internalBucket, S3_PREFIX.exec)], 0);
+    // watchdog_check: reads results, writes a timed_out result past the deadline.
+    const watchdogCheck = makeFunction("watchdogCheck", [
+      internal.readWrite(ENV.internalBucket, S3_PREFIX.callbacks),
+      internal.list(ENV.internalBucket, S3_PREFIX.callbacks),
+    ]);
 
     this.runner = new CodeBuildProject(this, "Runner", {
       projectName: `${name}-runner`,
@@ -206,25 +207,28 @@ export class DeployStack extends IacCiStack {
         `      - ${CODEBUILD_WORKER_COMMAND}`,
         "",
       ].join("\n"),
-      environment: runtimeEnvironment,
+      environment: Object.fromEntries(RUNNER_ENV.map((n) => [n, internal.bucketName])),
       logRetentionDays: retention,
-      adoptRole: this.adopts(`${name}-runner-codebuild-role`),
     });
-    this.buckets.internal.grantRead(this.runner, S3_PREFIX.exec);
+    internal.grantRead(this.runner, S3_PREFIX.exec);
     // Long builds can outlive the presigned callback URL; the CLI then writes the result itself.
-    this.buckets.internal.grantWrite(this.runner, S3_PREFIX.callbacks);
+    internal.grantWrite(this.runner, S3_PREFIX.callbacks);
 
     this.watchdog = new StateMachine(this, "Watchdog", {
       stateMachineName: `${name}-watchdog`,
       invokes: [watchdogCheck],
       logRetentionDays: retention,
-      adoptRole: this.adopts(`${name}-watchdog-role`),
+      // Execution history with its data: the watchdog's input is an order id and a deadline.
+      logLevel: "ERROR",
       definition: {
         Comment: "Polls watchdog_check until the run has a result or its deadline passed.",
         StartAt: "CheckResult",
         TimeoutSeconds: WATCHDOG_TIMEOUT_SECONDS,
         States: {
-          CheckResult: lambdaInvokeTask(watchdogCheck, "IsDone", FUNCTION_SIZING.watchdogCheck.timeout),
+          CheckResult: lambdaInvokeTask(watchdogCheck, {
+            next: "IsDone",
+            timeoutSeconds: FUNCTION_SIZING.watchdogCheck.timeout,
+          }),
           IsDone: {
             Type: "Choice",
             Choices: [{ Variable: "$.done", BooleanEquals: true, Next: "Succeed" }],
@@ -236,60 +240,47 @@ export class DeployStack extends IacCiStack {
       },
     });
 
-    const orchestrator = makeFunction("orchestrator", {
-      [FUNCTION_ENV.workerFunction]: worker.resource.functionName,
-      [FUNCTION_ENV.runnerProject]: this.runner.projectName,
-      [FUNCTION_ENV.watchdogStateMachine]: this.watchdog.arn,
-    });
+    // orchestrator: owns the order lifecycle.
+    const orchestrator = makeFunction("orchestrator", [
+      orders.readWriteData(ENV.ordersTable),
+      orderEvents.readWriteData(ENV.orderEventsTable),
+      locks.readWriteData(ENV.locksTable),
+      internal.readWrite(ENV.internalBucket, S3_PREFIX.callbacks),
+      internal.read(ENV.internalBucket, S3_PREFIX.exec),
+      internal.list(ENV.internalBucket, S3_PREFIX.callbacks),
+      done.readWrite(ENV.doneBucket),
+      worker.invoke(FUNCTION_ENV.workerFunction),
+      this.runner.startBuild(FUNCTION_ENV.runnerProject),
+      this.watchdog.startExecution(FUNCTION_ENV.watchdogStateMachine),
+    ]);
 
     // The webhook HMAC secret: generated, kept as a SecureString, never in code or variables.
-    new RandomProvider(this, "random");
-    this.addOverride("terraform.required_providers.random.version", RANDOM_PROVIDER_CONSTRAINT);
-    const webhookSecret = new Password(this, "WebhookSecret", { length: 48, special: false });
+    const webhookSecret = new Password(this, "WebhookSecret", { length: 48, special: false, provider: this.random });
     this.webhookSecretParameter = new SsmParameter(this, "WebhookSecretParameter", {
-      name: `/${config.prefix}/${config.environment}/webhook-secret`,
+      name: `/${iacCi.prefix}/${platform.environment}/webhook-secret`,
       description: "HMAC-SHA256 secret that signs iac-ci webhooks (X-Hub-Signature-256).",
       type: "SecureString",
       value: webhookSecret.result,
     });
-    const processWebhook = makeFunction("processWebhook", {
-      [FUNCTION_ENV.webhookSecretParameter]: this.webhookSecretParameter.name,
-      [FUNCTION_ENV.orchestratorFunction]: orchestrator.resource.functionName,
-    });
-    this.functions = { processWebhook, orchestrator, watchdogCheck, worker };
-
+    const secretParameter = this.webhookSecretParameter;
     // process_webhook: records orders and events, writes payloads, hands over to the orchestrator.
     const webhookTableActions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"];
-    this.tables.orders.grant(processWebhook, "OrdersGetPutQuery", webhookTableActions);
-    this.tables.orderEvents.grant(processWebhook, "OrderEventsGetPutQuery", webhookTableActions);
-    this.buckets.internal.grantReadWrite(processWebhook, S3_PREFIX.exec);
-    processWebhook.grantPrincipal.addToPolicy({
-      sid: "ReadOwnParameters",
-      actions: ["ssm:GetParameter"],
-      resources: [`arn:aws:ssm:${regionName}:${accountId}:parameter/${config.prefix}/${config.environment}/*`],
-    });
-    processWebhook.grantPrincipal.addToPolicy({
-      sid: "ReadOwnSecrets",
-      actions: ["secretsmanager:GetSecretValue"],
-      resources: [`arn:aws:secretsmanager:${regionName}:${accountId}:secret:${config.prefix}/${config.environment}/*`],
-    });
-    orchestrator.grantInvoke(processWebhook);
-
-    // orchestrator: owns the order lifecycle.
-    for (const table of Object.values(this.tables)) table.grantReadWriteData(orchestrator);
-    this.buckets.internal.grantReadWrite(orchestrator, S3_PREFIX.callbacks);
-    this.buckets.internal.grantRead(orchestrator, S3_PREFIX.exec);
-    this.buckets.internal.grantList(orchestrator, S3_PREFIX.callbacks);
-    this.buckets.done.grantReadWrite(orchestrator);
-    worker.grantInvoke(orchestrator);
-    this.runner.grantStartBuild(orchestrator);
-    this.watchdog.grantStartExecution(orchestrator);
-
-    // watchdog_check: reads results, writes a timed_out result past the deadline.
-    this.buckets.internal.grantReadWrite(watchdogCheck, S3_PREFIX.callbacks);
-    this.buckets.internal.grantList(watchdogCheck, S3_PREFIX.callbacks);
-    // worker: reads its payload; results go through a presigned URL, not its own role.
-    this.buckets.internal.grantRead(worker, S3_PREFIX.exec);
+    const processWebhook = makeFunction("processWebhook", [
+      orders.use(ENV.ordersTable, "GetPutQuery", webhookTableActions),
+      orderEvents.use(ENV.orderEventsTable, "GetPutQuery", webhookTableActions),
+      internal.readWrite(ENV.internalBucket, S3_PREFIX.exec),
+      use(
+        (g) =>
+          g.grantPrincipal.addToPolicy({
+            sid: sidFor(secretParameter, "Read"),
+            actions: ["ssm:GetParameter"],
+            resources: [secretParameter.arn],
+          }),
+        { name: FUNCTION_ENV.webhookSecretParameter, value: secretParameter.name },
+      ),
+      orchestrator.invoke(FUNCTION_ENV.orchestratorFunction),
+    ]);
+    this.functions = { processWebhook, orchestrator, watchdogCheck, worker };
 
     this.buckets.internal.notifyFunction(orchestrator, {
       prefix: S3_PREFIX.callbacks,
@@ -299,9 +290,9 @@ export class DeployStack extends IacCiStack {
 
     this.api = new HttpApi(this, "Api", { apiName: `${name}-api`, logRetentionDays: retention });
     // Webhook senders cannot sign with SigV4: the handler verifies the HMAC signature instead.
-    this.api.addLambdaRoute(API_ROUTES.webhook.method, API_ROUTES.webhook.path, processWebhook, "NONE");
+    this.api.addLambdaRoute({ ...API_ROUTES.webhook, fn: processWebhook, authorization: "NONE" });
     // Order status is read by CI jobs with AWS credentials.
-    this.api.addLambdaRoute(API_ROUTES.order.method, API_ROUTES.order.path, processWebhook, "AWS_IAM");
+    this.api.addLambdaRoute({ ...API_ROUTES.order, fn: processWebhook, authorization: "AWS_IAM" });
     // Webhook senders (e.g. GitHub) cannot sign with SigV4; the handler verifies an HMAC
     // signature of every request instead.
     const webhookUrl = processWebhook.addFunctionUrl("NONE");
@@ -311,13 +302,13 @@ export class DeployStack extends IacCiStack {
     new TerraformOutput(this, "api_gateway_url", { value: this.api.url });
     new TerraformOutput(this, "api_gateway_id", { value: this.api.apiId });
     new TerraformOutput(this, "webhook_function_url", { value: webhookUrl.functionUrl });
-    new TerraformOutput(this, "lambda_function_names", { value: byKey((fn) => fn.resource.functionName) });
+    new TerraformOutput(this, "lambda_function_names", { value: byKey((fn) => fn.functionName) });
     new TerraformOutput(this, "lambda_function_arns", { value: byKey((fn) => fn.arn) });
     new TerraformOutput(this, "dynamodb_table_names", {
       value: {
-        orders: this.tables.orders.resource.name,
-        order_events: this.tables.orderEvents.resource.name,
-        orchestrator_locks: this.tables.locks.resource.name,
+        orders: this.tables.orders.tableName,
+        order_events: this.tables.orderEvents.tableName,
+        orchestrator_locks: this.tables.locks.tableName,
       },
     });
     new TerraformOutput(this, "s3_bucket_names", {

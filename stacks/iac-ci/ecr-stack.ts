@@ -1,22 +1,27 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import { envPrefix, type IacCiConfig } from "../config";
-import { Repository } from "../constructs/repository";
-import { IacCiStack } from "../constructs/stack-base";
-
-export const ECR_STACK = "01-ecr";
+import type { AppConfig } from "../../config";
+import { Repository } from "../../constructs/repository";
+import { SystemStack } from "../system-stack";
+import { iacCiNames } from "./names";
 
 /** The ECR repository name of an environment; 02-deploy derives its image URI from it. */
-export function repositoryName(config: IacCiConfig): string {
-  return envPrefix(config);
+export function repositoryName(config: AppConfig): string {
+  return iacCiNames(config).envPrefix;
 }
 
 /** 01-ecr: the repository holding the one image all four functions and CodeBuild run. */
-export class EcrStack extends IacCiStack {
+export class EcrStack extends SystemStack {
   readonly repository: Repository;
 
-  constructor(scope: Construct, config: IacCiConfig) {
-    super(scope, ECR_STACK, { config, state: "remote" });
+  constructor(scope: Construct, name: string, config: AppConfig) {
+    const names = iacCiNames(config);
+    super(scope, name, config, {
+      system: "iac-ci",
+      statePrefix: names.statePrefix,
+      project: names.namePrefix,
+      state: "remote",
+    });
     this.repository = new Repository(this, "Repository", {
       repositoryName: repositoryName(config),
       keepImages: 10,

@@ -1,0 +1,14 @@
+import type { AppConfig } from "../../config";
+
+/** iac-ci's name and state prefixes (its names predate the others and do not change). */
+export function iacCiNames(config: AppConfig) {
+  const prefix = config.iacCi.prefix;
+  return {
+    /** Every iac-ci resource name starts with this. */
+    namePrefix: prefix,
+    /** State keys: `<prefix>/<env>/<stack>.tfstate`. */
+    statePrefix: prefix,
+    /** `<prefix>-<env>`: the base of environment-scoped names. */
+    envPrefix: `${prefix}-${config.platform.environment}`,
+  };
+}

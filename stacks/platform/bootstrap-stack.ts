@@ -1,0 +1,71 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { TerraformOutput } from "cdktf";
+import type { Construct } from "constructs";
+import type { AppConfig } from "../../config";
+import { Bucket } from "../../constructs/bucket";
+import { GithubOidc } from "../../constructs/github-oidc";
+import { Table } from "../../constructs/table";
+import { SystemStack } from "../system-stack";
+import { iacCiNames } from "../iac-ci/names";
+import { sfnPipelineNames } from "../sfn-pipeline/names";
+
+/**
+ * 00-bootstrap: the remote state store every other stack of every system uses, and the GitHub
+ * OIDC roles that deploy them. Kept in local state (it cannot store its own state in the
+ * bucket it creates). Shared by all systems and environments: their state keys differ, the
+ * store does not.
+ */
+export class BootstrapStack extends SystemStack {
+  readonly stateBucket: Bucket;
+  readonly lockTable: Table;
+  readonly github?: GithubOidc;
+
+  constructor(scope: Construct, name: string, config: AppConfig) {
+    const { platform } = config;
+    super(scope, name, config, {
+      system: "platform",
+      statePrefix: platform.platformPrefix,
+      project: platform.platformPrefix,
+      state: "local",
+    });
+
+    this.stateBucket = new Bucket(this, "StateBucket", {
+      bucketName: platform.stateBucket,
+      versioned: true,
+      // Old state versions are kept for recovery, then expire.
+      noncurrentVersionExpireAfterDays: 90,
+      // Never delete state with the stack: destroy fails while the bucket holds state.
+      forceDestroy: false,
+      enforceTls: platform.enforceTls,
+    });
+    this.lockTable = new Table(this, "LockTable", {
+      tableName: platform.lockTable,
+      // Terraform's S3 backend writes locks under this exact key.
+      partitionKey: { name: "LockID", type: "S" },
+      pointInTimeRecovery: true,
+    });
+
+    new TerraformOutput(this, "bucket_name", { value: this.stateBucket.bucketName });
+    new TerraformOutput(this, "bucket_arn", { value: this.stateBucket.arn });
+    new TerraformOutput(this, "lock_table_name", { value: this.lockTable.tableName });
+
+    // GitHub Actions deploys through OIDC roles, never stored keys (when a repository is set).
+    if (platform.githubRepository) {
+      const systems = [iacCiNames(config), sfnPipelineNames(config)];
+      const account = new DataAwsCallerIdentity(this, "current", {});
+      this.github = new GithubOidc(this, "GithubOidc", {
+        repository: platform.githubRepository,
+        deployEnvironments: platform.githubDeployEnvironments,
+        rolePrefix: platform.platformPrefix,
+        namePrefixes: systems.map((s) => s.namePrefix),
+        stateKeyPrefixes: systems.map((s) => s.statePrefix),
+        accountId: account.accountId,
+        region: platform.region,
+        stateBucket: platform.stateBucket,
+        lockTable: platform.lockTable,
+      });
+      new TerraformOutput(this, "github_plan_role_arn", { value: this.github.planRole.arn });
+      new TerraformOutput(this, "github_deploy_role_arn", { value: this.github.deployRole.arn });
+    }
+  }
+}

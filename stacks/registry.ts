@@ -1,0 +1,130 @@
+/**
+ * The registry of every stack the app holds: its name, its system, what must be deployed
+ * before it, and how to build it. main.ts builds from it; scripts (npm start, the test suite)
+ * and the GitHub workflows read the order from it (`node scripts/stacks.js`), so no stack name
+ * is hard-coded twice.
+ */
+import type { App, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { type AppConfig, loadConfig } from "../config";
+import { Role } from "../constructs/iam";
+import { DeployStack } from "./iac-ci/deploy-stack";
+import { EcrStack } from "./iac-ci/ecr-stack";
+import { BootstrapStack } from "./platform/bootstrap-stack";
+import { SfnPipelineStack } from "./sfn-pipeline/pipeline-stack";
+
+/** The systems, each from one seed. `platform` is the shared 00-bootstrap. */
+export const SYSTEMS = {
+  platform: { seed: "shared", description: "state bucket, lock table, GitHub OIDC" },
+  "iac-ci": { seed: "002", description: "webhook-driven CI runner: HTTP API, four Lambdas, watchdog" },
+  "sfn-pipeline": { seed: "000", description: "two Lambdas run in order by a Step Functions state machine" },
+} as const;
+export type SystemId = keyof typeof SYSTEMS;
+
+export interface StackEntry {
+  readonly name: string;
+  readonly system: SystemId;
+  /** Stacks to deploy before this one (and to destroy after it). */
+  readonly dependsOn: readonly string[];
+  readonly build: (scope: Construct, config: AppConfig) => TerraformStack;
+}
+
+export const BOOTSTRAP_STACK = "00-bootstrap";
+
+export const STACKS: readonly StackEntry[] = [
+  {
+    name: BOOTSTRAP_STACK,
+    system: "platform",
+    dependsOn: [],
+    build: (scope, config) => new BootstrapStack(scope, BOOTSTRAP_STACK, config),
+  },
+  {
+    name: "01-ecr",
+    system: "iac-ci",
+    dependsOn: [BOOTSTRAP_STACK],
+    build: (scope, config) => new EcrStack(scope, "01-ecr", config),
+  },
+  {
+    name: "02-deploy",
+    system: "iac-ci",
+    dependsOn: [BOOTSTRAP_STACK, "01-ecr"],
+    build: (scope, config) => new DeployStack(scope, "02-deploy", config),
+  },
+  {
+    name: "sfn-pipeline",
+    system: "sfn-pipeline",
+    dependsOn: [BOOTSTRAP_STACK],
+    build: (scope, config) => new SfnPipelineStack(scope, "sfn-pipeline", config),
+  },
+];
+
+/** The stacks of `system` in deploy order (dependencies first), 00-bootstrap excluded. */
+export function stacksOf(system: SystemId): StackEntry[] {
+  return deployOrder(STACKS.filter((s) => s.system === system));
+}
+
+/** `entries` ordered so every stack comes after the stacks it depends on (among `entries`). */
+export function deployOrder(entries: readonly StackEntry[]): StackEntry[] {
+  const names = new Set(entries.map((e) => e.name));
+  const done = new Set<string>();
+  const ordered: StackEntry[] = [];
+  const visit = (entry: StackEntry, path: string[]) => {
+    if (done.has(entry.name)) return;
+    if (path.includes(entry.name)) throw new Error(`stack dependency cycle: ${[...path, entry.name].join(" -> ")}`);
+    for (const dep of entry.dependsOn) {
+      const target = entries.find((e) => e.name === dep);
+      if (target && names.has(dep)) visit(target, [...path, entry.name]);
+    }
+    done.add(entry.name);
+    ordered.push(entry);
+  };
+  for (const e of entries) visit(e, []);
+  return ordered;
+}
+
+export class AdoptionError extends Error {
+  override name = "AdoptionError";
+}
+
+/**
+ * Adopts every role named in IAC_CI_ADOPT_ROLES, whichever stack defines it (a Terraform
+ * import block on that role). A name no stack defines fails, listing the names that exist:
+ * a typo would otherwise be ignored and the deploy still fail with EntityAlreadyExists.
+ */
+export function adoptRoles(scope: Construct, names: readonly string[]): Role[] {
+  const roles = scope.node.findAll().filter((c): c is Role => c instanceof Role);
+  const byName = new Map(roles.map((r) => [r.roleName, r]));
+  const unknown = names.filter((n) => !byName.has(n));
+  if (unknown.length) {
+    throw new AdoptionError(
+      `IAC_CI_ADOPT_ROLES names roles that no stack defines: ${unknown.join(", ")}. ` +
+        `Roles the stacks define: ${[...byName.keys()].sort().join(", ")}`,
+    );
+  }
+  return names.map((n) => {
+    const role = byName.get(n) as Role;
+    role.adopt();
+    return role;
+  });
+}
+
+/**
+ * Builds every stack of the registry into `app` from the validated configuration, declares
+ * the order between a system's stacks (`addDependency`) and adopts the listed roles.
+ *
+ * 00-bootstrap is not a cdktf dependency of the others: it is deployed once per account with
+ * admin credentials and keeps local state, so making it one would force every
+ * `cdktf deploy <stack>` to name it or pass --ignore-missing-stack-dependencies.
+ */
+export function buildApp(app: App, env: NodeJS.ProcessEnv = process.env): Map<string, TerraformStack> {
+  const config = loadConfig({ env, context: (key) => app.node.tryGetContext(key) });
+  const stacks = new Map<string, TerraformStack>();
+  for (const entry of deployOrder(STACKS)) stacks.set(entry.name, entry.build(app, config));
+  for (const entry of STACKS) {
+    for (const dep of entry.dependsOn) {
+      if (dep !== BOOTSTRAP_STACK) (stacks.get(entry.name) as TerraformStack).addDependency(stacks.get(dep) as TerraformStack);
+    }
+  }
+  adoptRoles(app, config.platform.adoptRoles);
+  return stacks;
+}

@@ -1,0 +1,17 @@
+import type { AppConfig } from "../../config";
+
+/** The step-function pipeline's names: the seed's `<project>-<what>-<env>`. */
+export function sfnPipelineNames(config: AppConfig) {
+  const project = config.sfnPipeline.projectName;
+  const env = config.platform.environment;
+  const named = (what: string) => `${project}-${what}-${env}`;
+  return {
+    namePrefix: project,
+    /** State keys: `sfn-pipeline/<env>/<stack>.tfstate`. */
+    statePrefix: "sfn-pipeline",
+    named,
+    /** The seed's role names. */
+    lambdaRole: named("lambda-role"),
+    sfnRole: named("sfn-role"),
+  };
+}

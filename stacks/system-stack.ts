@@ -1,0 +1,63 @@
+import type { Construct } from "constructs";
+import { type AppConfig, stateKey } from "../config";
+import { AwsStack } from "../constructs/aws-stack";
+
+/** Where a stack keeps state: 00-bootstrap locally (it creates the store), the rest in the store. */
+export type StateKind = "local" | "remote";
+
+export interface SystemStackProps {
+  /** The system the stack belongs to (a tag, and the first part of its state key). */
+  readonly system: string;
+  /** First part of the state key (`<statePrefix>/<environment>/<stack>.tfstate`). */
+  readonly statePrefix: string;
+  /** Value of the `project` tag. */
+  readonly project: string;
+  readonly state: StateKind;
+}
+
+/**
+ * A stack of one system, built from the app's configuration: the region, the emulator
+ * endpoint, the tags (project, system, environment, stack) and the state backend. Remote
+ * state lives in the 00-bootstrap store under a key carrying system, environment and stack,
+ * locked in the lock table; environments and systems never share state.
+ */
+export class SystemStack extends AwsStack {
+  readonly config: AppConfig;
+  readonly stackName: string;
+  readonly system: string;
+
+  constructor(scope: Construct, stackName: string, config: AppConfig, props: SystemStackProps) {
+    const { platform } = config;
+    super(scope, stackName, {
+      region: platform.region,
+      endpoint: platform.awsEndpoint,
+      tags: {
+        project: props.project,
+        system: props.system,
+        environment: platform.environment,
+        stack: stackName,
+        "managed-by": "cdktf",
+      },
+      state:
+        props.state === "local"
+          ? // Relative to cdktf.out/stacks/<stack>: the file lives beside the output directory,
+            // outside what synth regenerates, for both `cdktf deploy` and `terraform -chdir`.
+            { kind: "local", path: `../../../terraform.${stackName}.tfstate` }
+          : {
+              kind: "s3",
+              bucket: platform.stateBucket,
+              key: stateKey(props.statePrefix, platform.environment, stackName),
+              region: platform.region,
+              lockTable: platform.lockTable,
+            },
+    });
+    this.config = config;
+    this.stackName = stackName;
+    this.system = props.system;
+  }
+
+  /** The environment of this synth (dev, stage, prod). */
+  get environment(): string {
+    return this.config.platform.environment;
+  }
+}
