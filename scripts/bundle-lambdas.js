@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles each Lambda handler into one CommonJS file, build/lambdas/<module>.js, where <module>
+// Bundles each iac-ci Lambda handler (the image's) into one CommonJS file, build/lambdas/<module>.js, where <module>
 // is the part of FUNCTIONS[*].command before the export name (e.g. process_webhook.handler ->
 // build/lambdas/process_webhook.js exporting `handler`). Node 22, minified, the AWS SDK v3
 // clients each handler uses bundled in (ESM builds first, so unused commands are dropped).
@@ -21,9 +21,9 @@ const SIZE_LIMIT_BYTES = 1024 * 1024;
 const LOAD_LIMIT_MS = 150;
 const LOAD_RUNS = 3;
 
-/** lambdas/contract.ts, transpiled and evaluated (it has no imports by design). */
+/** lambdas/iac-ci/contract.ts, transpiled and evaluated (it has no imports by design). */
 function loadContract() {
-  const file = path.join(ROOT, "lambdas", "contract.ts");
+  const file = path.join(ROOT, "lambdas", "iac-ci", "contract.ts");
   const { code } = esbuild.transformSync(fs.readFileSync(file, "utf8"), { loader: "ts", format: "cjs" });
   const mod = { exports: {} };
   new Function("module", "exports", code)(mod, mod.exports);
@@ -42,7 +42,7 @@ function targets(only) {
         id: fn.id,
         module,
         exportName: fn.command.slice(dot + 1),
-        entry: path.join(ROOT, "lambdas", `${module}.ts`),
+        entry: path.join(ROOT, "lambdas", "iac-ci", `${module}.ts`),
       };
     });
 }

@@ -1,12 +1,15 @@
-import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
-import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
+import { Construct } from "constructs";
 import { Bucket } from "../../constructs/bucket";
 import { CodeBuildProject } from "../../constructs/codebuild-project";
 import { LambdaFunction } from "../../constructs/function";
 import { HttpApi } from "../../constructs/http-api";
-import { ServiceRole } from "../../constructs/iam";
+import { Role } from "../../constructs/iam";
+import { fitName } from "../../constructs/names";
 import { Repository } from "../../constructs/repository";
 import { lambdaInvokeTask, StateMachine, validateDefinition } from "../../constructs/state-machine";
 import { Table } from "../../constructs/table";
@@ -27,35 +30,38 @@ const statementsOf = (json: StackJson, docPrefix: string) =>
     .filter(([k]) => k.startsWith(docPrefix))
     .flatMap(([, v]) => v.statement);
 
-describe("ServiceRole", () => {
+describe("Role", () => {
   test("refuses a wildcard resource without a reason", () => {
-    const role = new ServiceRole(newStack(), "R", { roleName: "r", assumedBy: "lambda.amazonaws.com" });
+    const role = new Role(newStack(), "R", { roleName: "r", assumedBy: { service: "lambda.amazonaws.com" } });
     expect(() => role.addToPolicy({ sid: "All", actions: ["s3:GetObject"], resources: ["*"] })).toThrow(
       /test\/R: statement "All" uses the wildcard resource "\*"/,
     );
   });
 
   test("refuses a duplicate statement id and an empty statement", () => {
-    const role = new ServiceRole(newStack(), "R", { roleName: "r", assumedBy: "lambda.amazonaws.com" });
+    const role = new Role(newStack(), "R", { roleName: "r", assumedBy: { service: "lambda.amazonaws.com" } });
     role.addToPolicy({ sid: "A", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/*"] });
     expect(() => role.addToPolicy({ sid: "A", actions: ["s3:PutObject"], resources: ["arn:aws:s3:::b/*"] })).toThrow(
-      /used twice/,
+      /used twice with different contents/,
     );
+    // The very same statement again (a grant made twice) is a no-op.
+    role.addToPolicy({ sid: "A", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/*"] });
+    expect(role.policyStatements).toHaveLength(1);
     expect(() => role.addToPolicy({ sid: "B", actions: [], resources: ["arn:aws:s3:::b/*"] })).toThrow(
       /at least one action/,
     );
   });
 
   test("refuses an invalid role name", () => {
-    expect(() => new ServiceRole(newStack(), "R", { roleName: "has space", assumedBy: "x" })).toThrow(
+    expect(() => new Role(newStack(), "R", { roleName: "has space", assumedBy: { service: "x" } })).toThrow(
       /role name "has space"/,
     );
   });
 
   test("a role without grants has no policy; grants gather into one inline policy", () => {
     const stack = newStack();
-    const bare = new ServiceRole(stack, "Bare", { roleName: "bare", assumedBy: "lambda.amazonaws.com" });
-    const role = new ServiceRole(stack, "R", { roleName: "r", assumedBy: "lambda.amazonaws.com" });
+    const bare = new Role(stack, "Bare", { roleName: "bare", assumedBy: { service: "lambda.amazonaws.com" } });
+    const role = new Role(stack, "R", { roleName: "r", assumedBy: { service: "lambda.amazonaws.com" } });
     role.addToPolicy({ sid: "A", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/*"] });
     role.addToPolicy({ sid: "B", actions: ["s3:PutObject"], resources: ["arn:aws:s3:::c/*"] });
     const json = toJson(stack);
@@ -66,10 +72,36 @@ describe("ServiceRole", () => {
 
   test("adopt emits an import block for the role name and nothing otherwise", () => {
     const stack = newStack();
-    new ServiceRole(stack, "Adopted", { roleName: "made-by-hand", assumedBy: "lambda.amazonaws.com", adopt: true });
-    new ServiceRole(stack, "Fresh", { roleName: "fresh", assumedBy: "lambda.amazonaws.com" });
+    new Role(stack, "Adopted", { roleName: "made-by-hand", assumedBy: { service: "lambda.amazonaws.com" } }).adopt();
+    new Role(stack, "Fresh", { roleName: "fresh", assumedBy: { service: "lambda.amazonaws.com" } });
     const json = toJson(stack);
     expect(json.import).toEqual([{ to: expect.stringMatching(/^aws_iam_role\.Adopted_\w+$/), id: "made-by-hand" }]);
+  });
+
+  test("statement ids are unique by construct path: two systems' OrdersTable granted to one role", () => {
+    const stack = newStack();
+    const role = new Role(stack, "R", { roleName: "r", assumedBy: { service: "lambda.amazonaws.com" } });
+    const a = new Construct(stack, "SystemA");
+    const b = new Construct(stack, "SystemB");
+    for (const scope of [a, b]) {
+      new Table(scope, "OrdersTable", {
+        tableName: `${scope.node.id}-orders`,
+        partitionKey: { name: "pk", type: "S" },
+      }).grantReadData(role);
+    }
+    expect(role.policyStatements.map((s) => s.sid)).toEqual(["ReadSystemAOrdersTable", "ReadSystemBOrdersTable"]);
+  });
+});
+
+describe("fitName", () => {
+  test("keeps names that fit and shortens the rest to the limit with a stable hash", () => {
+    expect(fitName("short-role", 64)).toBe("short-role");
+    const long = `${"a".repeat(60)}-lambda-role-stage`;
+    const fitted = fitName(long, 64);
+    expect(fitted).toHaveLength(64);
+    expect(fitted).toMatch(/^a+-[0-9a-f]{8}$/);
+    expect(fitName(long, 64)).toBe(fitted);
+    expect(fitName(`${long}x`, 64)).not.toBe(fitted);
   });
 });
 
@@ -88,7 +120,7 @@ describe("LambdaFunction", () => {
     expect(group).toMatchObject({ name: "/aws/lambda/fn", retention_in_days: 14 });
     expect(statementsOf(json, "Fn_Role")).toEqual([
       {
-        sid: "WriteOwnLogs",
+        sid: "WriteLogsFn",
         effect: "Allow",
         actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
         resources: [expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.Fn_LogGroup_\w+\.arn\}:\*$/)],
@@ -107,7 +139,7 @@ describe("LambdaFunction", () => {
     expect(fn.dead_letter_config).toEqual({ target_arn: `\${aws_sqs_queue.${queueKey}.arn}` });
     expect(statementsOf(json, "Fn_Role")).toContainEqual(
       expect.objectContaining({
-        sid: "SendToDeadLetterQueue",
+        sid: "SendToDeadLetterQueueFn",
         actions: ["sqs:SendMessage"],
         resources: [`\${aws_sqs_queue.${queueKey}.arn}`],
       }),
@@ -125,18 +157,48 @@ describe("LambdaFunction", () => {
     );
   });
 
-  test("zip code is packaged by the archive provider and deployed with its hash", () => {
+  test("bundle code is bundled at synth into a deterministic zip asset deployed with its hash", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-test-"));
+    const entry = path.join(dir, "handler.ts");
+    fs.writeFileSync(entry, "export const handler = async (e: unknown) => ({ got: e });\n");
+    const synthFn = () => {
+      const stack = newStack();
+      new LambdaFunction(stack, "Fn", { functionName: "fn", code: { kind: "bundle", entry, bundleDir: dir } });
+      return Object.values(toJson(stack).resource.aws_lambda_function)[0];
+    };
+    const first = synthFn();
+    expect(first).toMatchObject({ package_type: "Zip", handler: "index.handler", runtime: "nodejs22.x" });
+    expect(first.filename).toMatch(/^assets\/Fn_Code_\w+\/\w+\/handler-[0-9a-f]{8}\.zip$/);
+    expect(first.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    // Same code, same hash (a re-plan is clean); changed code, new hash (the apply updates it).
+    expect(synthFn().source_code_hash).toBe(first.source_code_hash);
+    fs.writeFileSync(entry, "export const handler = async (e: unknown) => ({ changed: e });\n");
+    const later = Date.now() / 1000 + 5;
+    fs.utimesSync(entry, later, later);
+    expect(synthFn().source_code_hash).not.toBe(first.source_code_hash);
+  });
+
+  test("env and grants come from what the function uses; the contract must match exactly", () => {
     const stack = newStack();
-    new ArchiveProvider(stack, "archive");
-    new LambdaFunction(stack, "Fn", {
+    const table = new Table(stack, "Things", { tableName: "things", partitionKey: { name: "pk", type: "S" } });
+    const fn = new LambdaFunction(stack, "Fn", {
       functionName: "fn",
-      code: { kind: "zip", source: { dir: "build/lambdas" }, outputPath: "fn.zip", handler: "index.handler" },
+      code: imageCode,
+      uses: [table.readData("THINGS_TABLE")],
+      expectedEnvironment: ["THINGS_TABLE"],
     });
-    const json = toJson(stack);
-    expect(json.raw).toHaveDataSourceWithProperties(DataArchiveFile, { type: "zip", source_dir: "build/lambdas" });
-    const fn = Object.values(json.resource.aws_lambda_function)[0];
-    expect(fn).toMatchObject({ package_type: "Zip", handler: "index.handler", runtime: "nodejs22.x" });
-    expect(fn.source_code_hash).toMatch(/^\$\{data\.archive_file\.Fn_Archive_\w+\.output_base64sha256\}$/);
+    expect(Object.keys(fn.environment)).toEqual(["THINGS_TABLE"]);
+    const sids = statementsOf(toJson(stack), "Fn_Role").map((s: { sid: string }) => s.sid);
+    expect(sids).toContain("ReadThings");
+    expect(
+      () =>
+        new LambdaFunction(newStack(), "Fn", {
+          functionName: "fn",
+          code: imageCode,
+          environment: { EXTRA: "1" },
+          expectedEnvironment: ["NEEDED"],
+        }),
+    ).toThrow(/environment does not match the function's contract; missing NEEDED; not read by its code: EXTRA/);
   });
 
   test("grantInvoke allows the function and its versions only", () => {
@@ -162,7 +224,7 @@ describe("Table", () => {
       ttlAttribute: "ttl",
       globalSecondaryIndexes: [{ indexName: "by_pk", partitionKey: { name: "pk", type: "S" } }],
     });
-    const role = new ServiceRole(stack, "R", { roleName: "r", assumedBy: "lambda.amazonaws.com" });
+    const role = new Role(stack, "R", { roleName: "r", assumedBy: { service: "lambda.amazonaws.com" } });
     table.grantReadData(role);
     const json = toJson(stack);
     const body = Object.values(json.resource.aws_dynamodb_table)[0];
@@ -195,7 +257,7 @@ describe("Bucket", () => {
     expect(() => new Bucket(newStack(), "B", { bucketName: "Bad_Name" })).toThrow(/bucket name "Bad_Name"/);
     const stack = newStack();
     const bucket = new Bucket(stack, "B", { bucketName: "good-name" });
-    const role = new ServiceRole(stack, "R", { roleName: "r", assumedBy: "lambda.amazonaws.com" });
+    const role = new Role(stack, "R", { roleName: "r", assumedBy: { service: "lambda.amazonaws.com" } });
     expect(() => bucket.grantRead(role, "tmp")).toThrow(/prefix "tmp" must end with "\/"/);
   });
 
@@ -212,7 +274,7 @@ describe("Bucket", () => {
   test("prefix grants scope object ARNs to the prefix", () => {
     const stack = newStack();
     const bucket = new Bucket(stack, "B", { bucketName: "good-name" });
-    const role = new ServiceRole(stack, "R", { roleName: "r", assumedBy: "lambda.amazonaws.com" });
+    const role = new Role(stack, "R", { roleName: "r", assumedBy: { service: "lambda.amazonaws.com" } });
     bucket.grantWrite(role, "tmp/exec/");
     const [statement] = statementsOf(toJson(stack), "R_PolicyDocument");
     expect(statement).toMatchObject({
@@ -243,7 +305,7 @@ describe("StateMachine", () => {
       definition: {
         StartAt: "Run",
         TimeoutSeconds: 60,
-        States: { Run: { ...lambdaInvokeTask(fn, "Done"), Next: "Done" }, Done: { Type: "Succeed" } },
+        States: { Run: lambdaInvokeTask(fn, { next: "Done" }), Done: { Type: "Succeed" } },
       },
     });
     const statements = statementsOf(toJson(stack), "Sm_Role");
@@ -270,7 +332,9 @@ describe("HttpApi, Repository, CodeBuildProject", () => {
     const stack = newStack();
     const api = new HttpApi(stack, "Api", { apiName: "api" });
     const fn = new LambdaFunction(stack, "Fn", { functionName: "fn", code: imageCode });
-    expect(() => api.addLambdaRoute("GET", "orders", fn)).toThrow(/route path "orders" must start with "\/"/);
+    expect(() => api.addLambdaRoute({ method: "GET", path: "orders", fn })).toThrow(
+      /route path "orders" must start with "\/"/,
+    );
   });
 
   test("repository defaults to immutable tags and refuses invalid names", () => {

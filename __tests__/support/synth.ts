@@ -1,5 +1,5 @@
 import { type App, type TerraformStack, Testing } from "cdktf";
-import { buildPlatform, type PlatformStacks } from "../../stacks";
+import { buildApp } from "../../stacks/registry";
 
 /** A node of synthesized Terraform JSON: its shape is the provider schema's, not a TypeScript type. */
 // biome-ignore lint/suspicious/noExplicitAny: parsed Terraform JSON is untyped by nature.
@@ -46,21 +46,26 @@ export function findResource(json: StackJson, type: string, match: (body: Record
   return found[0];
 }
 
-/** Synthesizes the three stacks with the given environment variables (nothing else leaks in). */
-export function synthPlatform(env: Record<string, string> = {}): {
+/** Synthesizes every stack of the app with the given environment variables (nothing else leaks in). */
+export function synthApp(env: Record<string, string> = {}): {
   app: App;
-  stacks: PlatformStacks;
-  bootstrap: StackJson;
-  ecr: StackJson;
-  deploy: StackJson;
+  stacks: Map<string, TerraformStack>;
+  json: (stack: string) => StackJson;
 } {
   const app = Testing.app();
-  const stacks = buildPlatform(app, env);
-  return {
-    app,
-    stacks,
-    bootstrap: toJson(stacks.bootstrap),
-    ecr: toJson(stacks.ecr),
-    deploy: toJson(stacks.deploy),
+  const stacks = buildApp(app, env);
+  const cache = new Map<string, StackJson>();
+  const json = (name: string) => {
+    const stack = stacks.get(name);
+    if (!stack) throw new Error(`no stack ${name}; the app has ${[...stacks.keys()].join(", ")}`);
+    if (!cache.has(name)) cache.set(name, toJson(stack));
+    return cache.get(name) as StackJson;
   };
+  return { app, stacks, json };
+}
+
+/** iac-ci's three stacks (00-bootstrap, 01-ecr, 02-deploy), synthesized with the given settings. */
+export function synthPlatform(env: Record<string, string> = {}) {
+  const { app, stacks, json } = synthApp(env);
+  return { app, stacks, bootstrap: json("00-bootstrap"), ecr: json("01-ecr"), deploy: json("02-deploy") };
 }

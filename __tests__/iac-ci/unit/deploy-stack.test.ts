@@ -3,7 +3,14 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
-import { ENV, FUNCTION_ENV, FUNCTIONS, ORDER_NAME_INDEX, S3_PREFIX } from "../../../lambdas/iac-ci/contract";
+import {
+  ENV,
+  FUNCTION_ENV,
+  FUNCTIONS,
+  ORDER_NAME_INDEX,
+  RUNNER_ENV,
+  S3_PREFIX,
+} from "../../../lambdas/iac-ci/contract";
 import { findResource, resourcesOf, synthPlatform } from "../../support/synth";
 
 const { deploy } = synthPlatform();
@@ -80,28 +87,35 @@ describe("02-deploy", () => {
       privileged_mode: false,
       image_pull_credentials_type: "SERVICE_ROLE",
     });
+    // The runner runs `worker.js --cli`: it gets what the worker's code reads, nothing more.
     const names = project.environment.environment_variable.map((v: { name: string }) => v.name).sort();
-    expect(names).toEqual(Object.values(ENV).sort());
+    expect(names).toEqual([...RUNNER_ENV].sort());
   });
 
-  test("every function's environment matches the runtime contract", () => {
-    const extra: Record<string, string[]> = {
-      "iac-ci-dev-process-webhook": [FUNCTION_ENV.webhookSecretParameter, FUNCTION_ENV.orchestratorFunction],
-      "iac-ci-dev-orchestrator": [
-        FUNCTION_ENV.workerFunction,
-        FUNCTION_ENV.runnerProject,
-        FUNCTION_ENV.watchdogStateMachine,
-      ],
+  test("every function gets exactly the env vars its code reads (the contract), naming the right resources", () => {
+    const refs: Record<string, RegExp> = {
+      [ENV.ordersTable]: /^\$\{aws_dynamodb_table\.OrdersTable_\w+\.name\}$/,
+      [ENV.orderEventsTable]: /^\$\{aws_dynamodb_table\.OrderEventsTable_\w+\.name\}$/,
+      [ENV.locksTable]: /^\$\{aws_dynamodb_table\.LocksTable_\w+\.name\}$/,
+      [ENV.internalBucket]: /^\$\{aws_s3_bucket\.InternalBucket_\w+\.bucket\}$/,
+      [ENV.doneBucket]: /^\$\{aws_s3_bucket\.DoneBucket_\w+\.bucket\}$/,
+      [FUNCTION_ENV.webhookSecretParameter]: /^\$\{aws_ssm_parameter\.WebhookSecretParameter\.name\}$/,
+      [FUNCTION_ENV.orchestratorFunction]: /^\$\{aws_lambda_function\.orchestrator_\w+\.function_name\}$/,
+      [FUNCTION_ENV.workerFunction]: /^\$\{aws_lambda_function\.worker_\w+\.function_name\}$/,
+      [FUNCTION_ENV.runnerProject]: /^\$\{aws_codebuild_project\.Runner_\w+\.name\}$/,
+      [FUNCTION_ENV.watchdogStateMachine]: /^\$\{aws_sfn_state_machine\.Watchdog_\w+\.arn\}$/,
     };
-    for (const fn of resourcesOf(deploy, "aws_lambda_function")) {
-      const variables = fn.environment.variables as Record<string, string>;
-      expect(Object.keys(variables).sort()).toEqual([...Object.values(ENV), ...(extra[fn.function_name] ?? [])].sort());
-      expect(variables[ENV.ordersTable]).toMatch(/^\$\{aws_dynamodb_table\.OrdersTable_\w+\.name\}$/);
-      expect(variables[ENV.orderEventsTable]).toMatch(/^\$\{aws_dynamodb_table\.OrderEventsTable_\w+\.name\}$/);
-      expect(variables[ENV.locksTable]).toMatch(/^\$\{aws_dynamodb_table\.LocksTable_\w+\.name\}$/);
-      expect(variables[ENV.internalBucket]).toMatch(/^\$\{aws_s3_bucket\.InternalBucket_\w+\.bucket\}$/);
-      expect(variables[ENV.doneBucket]).toMatch(/^\$\{aws_s3_bucket\.DoneBucket_\w+\.bucket\}$/);
+    const fns = resourcesOf(deploy, "aws_lambda_function");
+    expect(fns).toHaveLength(4);
+    for (const { id, env } of Object.values(FUNCTIONS)) {
+      const fn = fns.find((f) => f.function_name === `iac-ci-dev-${id.replace(/_/g, "-")}`);
+      const variables = fn?.environment.variables as Record<string, string>;
+      expect(Object.keys(variables).sort()).toEqual([...env].sort());
+      for (const [name, value] of Object.entries(variables)) expect(value).toMatch(refs[name]);
     }
+    // The seed gave every function all five table and bucket names; ours are narrower.
+    const watchdog = fns.find((f) => f.function_name === "iac-ci-dev-watchdog-check");
+    expect(Object.keys(watchdog?.environment.variables)).toEqual([ENV.internalBucket]);
   });
 
   test("every function sends failed asynchronous events to its own encrypted dead-letter queue", () => {
@@ -302,8 +316,8 @@ describe("02-deploy", () => {
     const worker = byDoc("worker_Role");
     expect(Object.keys(worker).sort()).toEqual([
       "ReadInternalBucketTmpExec",
-      "SendToDeadLetterQueue",
-      "WriteOwnLogs",
+      "SendToDeadLetterQueueWorker",
+      "WriteLogsWorker",
       "XRayTracing",
     ]);
     expect(worker.ReadInternalBucketTmpExec).toEqual({
@@ -314,20 +328,29 @@ describe("02-deploy", () => {
     expect(Object.keys(watchdog).sort()).toEqual([
       "ListInternalBucketTmpCallbacksRuns",
       "ReadWriteInternalBucketTmpCallbacksRuns",
-      "SendToDeadLetterQueue",
-      "WriteOwnLogs",
+      "SendToDeadLetterQueueWatchdogCheck",
+      "WriteLogsWatchdogCheck",
       "XRayTracing",
     ]);
     expect(watchdog.ReadWriteInternalBucketTmpCallbacksRuns.resources).toEqual([
       expect.stringMatching(/\/tmp\/callbacks\/runs\/\*$/),
     ]);
     const webhook = byDoc("process_webhook_Role");
-    expect(webhook.OrdersGetPutQuery.actions).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]);
-    expect(webhook.ReadOwnParameters).toEqual({
+    expect(Object.keys(webhook).sort()).toEqual([
+      "GetPutQueryOrderEventsTable",
+      "GetPutQueryOrdersTable",
+      "InvokeOrchestrator",
+      "ReadWebhookSecretParameter",
+      "ReadWriteInternalBucketTmpExec",
+      "SendToDeadLetterQueueProcessWebhook",
+      "WriteLogsProcessWebhook",
+      "XRayTracing",
+    ]);
+    expect(webhook.GetPutQueryOrdersTable.actions).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]);
+    // Exactly the one parameter it reads; no Secrets Manager grant (nothing reads a secret there).
+    expect(webhook.ReadWebhookSecretParameter).toEqual({
       actions: ["ssm:GetParameter"],
-      resources: [
-        "arn:aws:ssm:${data.aws_region.current_region.region}:${data.aws_caller_identity.current.account_id}:parameter/iac-ci/dev/*",
-      ],
+      resources: [expect.stringMatching(/^\$\{aws_ssm_parameter\.WebhookSecretParameter\.arn\}$/)],
     });
     expect(webhook.InvokeOrchestrator.resources[0]).toMatch(/orchestrator_\w+\.arn\}$/);
     const orchestrator = byDoc("orchestrator_Role");
@@ -340,10 +363,10 @@ describe("02-deploy", () => {
       "ReadWriteLocksTable",
       "ReadWriteOrderEventsTable",
       "ReadWriteOrdersTable",
-      "SendToDeadLetterQueue",
+      "SendToDeadLetterQueueOrchestrator",
       "StartBuildRunner",
       "StartExecutionWatchdog",
-      "WriteOwnLogs",
+      "WriteLogsOrchestrator",
       "XRayTracing",
     ]);
     expect(orchestrator.StartExecutionWatchdog.resources).toEqual([

@@ -17,7 +17,7 @@ interface Bundle {
   bytes: number;
   clients: string[];
 }
-const script = require("../../scripts/bundle-lambdas.js") as {
+const script = require("../../../scripts/bundle-lambdas.js") as {
   bundleLambdas: (o: { measure: boolean; log: boolean }) => Promise<Bundle[]>;
   DEFAULT_OUTDIR: string;
   SIZE_LIMIT_BYTES: number;

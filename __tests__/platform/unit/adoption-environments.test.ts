@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { ENVIRONMENTS } from "../../../config";
-import { buildPlatform } from "../../../stacks";
-import { synthPlatform } from "../../support/synth";
+import { buildApp } from "../../../stacks/registry";
+import { synthApp, synthPlatform } from "../../support/synth";
 
 describe("adopting IAM roles that already exist", () => {
   test("listed roles get import blocks with their names; others do not", () => {
@@ -15,12 +15,46 @@ describe("adopting IAM roles that already exist", () => {
     expect(deploy.import).toHaveLength(2);
   });
 
-  test("without the setting there is no import block", () => {
-    expect(synthPlatform().deploy.import).toEqual([]);
+  test("without the setting there is no import block in any stack", () => {
+    const { stacks, json } = synthApp();
+    for (const name of stacks.keys()) expect(json(name).import).toEqual([]);
+  });
+
+  test("every role of every stack can be adopted, the GitHub OIDC roles and seed 000's roles included", () => {
+    const roles = [
+      "iac-ci-github-deploy",
+      "iac-ci-github-plan",
+      "fastapi-test-lambda-role-dev",
+      "fastapi-test-sfn-role-dev",
+      "fastapi-test-api-role-dev",
+      "iac-ci-dev-runner-codebuild-role",
+    ];
+    const { json } = synthApp({ IAC_CI_GITHUB_REPOSITORY: "acme/iac-ci", IAC_CI_ADOPT_ROLES: roles.join(",") });
+    const imported = ["00-bootstrap", "02-deploy", "sfn-pipeline"].flatMap((s) => json(s).import.map((i) => i.id));
+    expect(imported.sort()).toEqual([...roles].sort());
+    expect(json("00-bootstrap").import).toEqual(
+      expect.arrayContaining([
+        { to: expect.stringMatching(/^aws_iam_role\.GithubOidc_DeployRole_\w+$/), id: "iac-ci-github-deploy" },
+      ]),
+    );
+  });
+
+  test("every role name of every stack is within IAM's 64 characters, also with the longest settings", () => {
+    const { stacks, json } = synthApp({
+      IAC_CI_PREFIX: "abcdefghij-klmnopqrs",
+      SFN_PIPELINE_PROJECT_NAME: "abcdefghij-klmnopqrstuvw",
+      IAC_CI_ENV: "stage",
+      IAC_CI_GITHUB_REPOSITORY: "acme/iac-ci",
+    });
+    const names = [...stacks.keys()].flatMap((s) =>
+      Object.values<{ name: string }>(json(s).resource.aws_iam_role ?? {}).map((r) => r.name),
+    );
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(64);
   });
 
   test("a role name no stack defines fails synth and lists the roles that exist", () => {
-    expect(() => buildPlatform(Testing.app(), { IAC_CI_ADOPT_ROLES: "iac-ci-dev-wroker-role" })).toThrow(
+    expect(() => buildApp(Testing.app(), { IAC_CI_ADOPT_ROLES: "iac-ci-dev-wroker-role" })).toThrow(
       /IAC_CI_ADOPT_ROLES names roles that no stack defines: iac-ci-dev-wroker-role\. Roles the stacks define: .*iac-ci-dev-worker-role/,
     );
   });
@@ -29,9 +63,21 @@ describe("adopting IAM roles that already exist", () => {
 describe("environments", () => {
   const all = ENVIRONMENTS.map((environment) => ({ environment, ...synthPlatform({ IAC_CI_ENV: environment }) }));
 
-  test("no two environments share a state key", () => {
-    const keys = all.flatMap((e) => [e.ecr.terraform.backend.s3.key, e.deploy.terraform.backend.s3.key]);
+  test("no two environments or stacks share a state key; keys carry system, environment and stack", () => {
+    const keys = ENVIRONMENTS.flatMap((environment) => {
+      const { stacks, json } = synthApp({ IAC_CI_ENV: environment });
+      return [...stacks.keys()]
+        .filter((s) => s !== "00-bootstrap")
+        .map((s) => json(s).terraform.backend.s3.key as string);
+    });
     expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        "iac-ci/dev/01-ecr.tfstate",
+        "iac-ci/prod/02-deploy.tfstate",
+        "sfn-pipeline/stage/sfn-pipeline.tfstate",
+      ]),
+    );
   });
 
   test("no two environments share a physical name", () => {

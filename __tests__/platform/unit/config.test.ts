@@ -6,35 +6,46 @@ describe("config", () => {
   test("defaults give a complete dev configuration", () => {
     const config = loadConfig({ env: {} });
     expect(config).toEqual({
-      prefix: "iac-ci",
-      environment: "dev",
-      region: "us-east-1",
-      stateBucket: "iac-ci-tfstate",
-      lockTable: "iac-ci-tf-locks",
-      awsEndpoint: undefined,
-      enforceTls: true,
-      adoptRoles: [],
-      logRetentionDays: 30,
-      defaultImageTag: "latest",
-      githubRepository: undefined,
-      githubDeployEnvironments: ["dev", "stage", "prod"],
+      platform: {
+        environment: "dev",
+        region: "us-east-1",
+        stateBucket: "iac-ci-tfstate",
+        lockTable: "iac-ci-tf-locks",
+        awsEndpoint: undefined,
+        enforceTls: true,
+        adoptRoles: [],
+        logRetentionDays: 30,
+        githubRepository: undefined,
+        githubDeployEnvironments: ["dev", "stage", "prod"],
+        platformPrefix: "iac-ci",
+      },
+      iacCi: { prefix: "iac-ci", defaultImageTag: "latest" },
+      sfnPipeline: { projectName: "fastapi-test" },
     });
   });
 
   test("environment variables win over context, context over defaults", () => {
     const context = (key: string) => ({ "iac-ci:environment": "stage", "iac-ci:region": "eu-west-1" })[key];
     const config = loadConfig({ env: { IAC_CI_ENV: "prod" }, context });
-    expect(config.environment).toBe("prod");
-    expect(config.region).toBe("eu-west-1");
+    expect(config.platform.environment).toBe("prod");
+    expect(config.platform.region).toBe("eu-west-1");
   });
 
   test("AWS_REGION is honoured when IAC_CI_REGION is unset", () => {
-    expect(loadConfig({ env: { AWS_REGION: "ap-southeast-2" } }).region).toBe("ap-southeast-2");
+    expect(loadConfig({ env: { AWS_REGION: "ap-southeast-2" } }).platform.region).toBe("ap-southeast-2");
   });
 
-  test("state keys carry prefix, environment and stack", () => {
-    const config = loadConfig({ env: { IAC_CI_ENV: "stage" } });
-    expect(stateKey(config, "02-deploy")).toBe("iac-ci/stage/02-deploy.tfstate");
+  test("state keys carry system, environment and stack", () => {
+    expect(stateKey("iac-ci", "stage", "02-deploy")).toBe("iac-ci/stage/02-deploy.tfstate");
+  });
+
+  test("each system has its own validated section", () => {
+    expect(loadConfig({ env: { SFN_PIPELINE_PROJECT_NAME: "orders-flow" } }).sfnPipeline.projectName).toBe(
+      "orders-flow",
+    );
+    expect(() => loadConfig({ env: { SFN_PIPELINE_PROJECT_NAME: "Bad Name" } })).toThrow(
+      /SFN_PIPELINE_PROJECT_NAME="Bad Name": must be 2-24 characters/,
+    );
   });
 
   test.each([

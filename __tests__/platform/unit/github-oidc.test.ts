@@ -45,25 +45,33 @@ describe("GitHub OIDC deploy identity in 00-bootstrap", () => {
     );
   });
 
-  test("policies name the prefix and account in every ARN; the plan policy cannot write", () => {
-    const policies = Object.values(bootstrap.resource.aws_iam_role_policy).map((p) => ({
-      name: p.name,
-      doc: JSON.parse(p.policy),
-    }));
-    for (const { doc } of policies) {
-      for (const statement of doc.Statement) {
-        if (statement.Sid === "AccountWideReads") {
-          expect(statement.Resource).toBe("*");
-          continue;
-        }
-        for (const arn of statement.Resource as string[]) {
-          expect(arn).toMatch(/iac-ci|apigateway/);
-          expect(arn).not.toBe("*");
-        }
+  test("policies name a system's prefix in every ARN; the plan policy cannot write", () => {
+    // The policies are policy documents (one mechanism with every other role): read their statements.
+    const docs = bootstrap.data.aws_iam_policy_document as Record<string, { statement: Statement[] }>;
+    type Statement = { sid: string; actions: string[]; resources: string[] };
+    const statementsOf = (role: string) =>
+      Object.entries(docs).find(([key]) => key.startsWith(`GithubOidc_${role}_PolicyDocument`))?.[1].statement ?? [];
+    const plan = statementsOf("PlanRole");
+    const deploy = statementsOf("DeployRole");
+    expect(plan.length).toBeGreaterThan(5);
+    for (const statement of [...plan, ...deploy]) {
+      if (statement.sid === "AccountWideReads") {
+        expect(statement.resources).toEqual(["*"]);
+        continue;
+      }
+      for (const arn of statement.resources) {
+        // iac-ci's prefix, seed 000's project name, the state store, or this region's HTTP APIs.
+        expect(arn).toMatch(/iac-ci|fastapi-test|sfn-pipeline|apigateway/);
+        expect(arn).not.toBe("*");
       }
     }
-    const plan = policies.find((p) => p.name === "plan")?.doc;
-    const planActions: string[] = plan.Statement.flatMap((s: { Action: string[] }) => s.Action);
+    // Every system is covered: its functions and its state keys.
+    const functions = deploy.find((s) => s.sid === "Functions")?.resources ?? [];
+    expect(functions.join(" ")).toMatch(/function:iac-ci-\*/);
+    expect(functions.join(" ")).toMatch(/function:fastapi-test-\*/);
+    const state = deploy.find((s) => s.sid === "TerraformState")?.resources ?? [];
+    expect(state).toEqual(["arn:aws:s3:::iac-ci-tfstate", "arn:aws:s3:::iac-ci-tfstate/iac-ci/*", "arn:aws:s3:::iac-ci-tfstate/sfn-pipeline/*"]);
+    const planActions = plan.flatMap((s) => s.actions);
     // Only the lock items may be written by a plan.
     const writes = planActions.filter((a) => /:(Create|Delete|Update|Put|Tag|Untag|Add|Remove)/.test(a));
     expect(writes.sort()).toEqual(["dynamodb:DeleteItem", "dynamodb:PutItem"]);
