@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The main job: deploy the whole platform to the local AWS emulator (moto), stage by stage,
-# with remote state and DynamoDB locking inside the emulator, then print the outputs.
-#   npm start              build/reuse the toolchain, start/reuse the emulator, deploy 00 -> 01 -> 02
+# The main job: deploy every system to the local AWS emulator (moto), stage by stage, with
+# remote state and DynamoDB locking inside the emulator, then print each system's outputs.
+#   npm start              build/reuse the toolchain, start/reuse the emulator, deploy 00-bootstrap,
+#                          then every system (side by side, each in its own stack order)
+#   npm start -- SYSTEM..  00-bootstrap, then only the named systems
 #   npm stop               stop the emulator (all its resources and state vanish with it)
+# Stack names and order come from the registry (stacks/registry.ts, via scripts/stacks.js).
 # Everything lives under .emulator/default: the emulator's pid/log, the synthesized stacks
-# (cdktf.out) and the local state of 00-bootstrap, so a real-AWS checkout is never touched.
+# (cdktf.out), the local state of 00-bootstrap and outputs-<system>.json.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -22,12 +25,36 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION="${IAC
 unset AWS_PROFILE AWS_SESSION_TOKEN
 out="$EMULATOR_HOME/cdktf.out"
 start=$(date +%s)
+
+if [[ $# -gt 0 ]]; then systems=("$@"); else mapfile -t systems < <(node scripts/stacks.js systems); fi
+for system in "${systems[@]}"; do node scripts/stacks.js order --system "$system" > /dev/null; done
+
 cdktf synth --output "$out" > /dev/null
-for stack in 00-bootstrap 01-ecr 02-deploy; do
-  echo "[deploy-local] cdktf deploy $stack" >&2
-  cdktf deploy "$stack" --output "$out" --skip-synth --auto-approve --skip-provider-lock \
-    --ignore-missing-stack-dependencies --outputs-file "$EMULATOR_HOME/outputs.json"
+deploy() { # deploy STACK OUTPUTS_FILE
+  echo "[deploy-local] cdktf deploy $1" >&2
+  cdktf deploy "$1" --output "$out" --skip-synth --auto-approve --skip-provider-lock \
+    --ignore-missing-stack-dependencies --outputs-file "$2" > "$EMULATOR_HOME/deploy-$1.log" 2>&1 \
+    || { echo "[deploy-local] cdktf deploy $1 failed; log: $EMULATOR_HOME/deploy-$1.log" >&2; tail -40 "$EMULATOR_HOME/deploy-$1.log" >&2; return 1; }
+}
+deploy 00-bootstrap "$EMULATOR_HOME/outputs-platform.json"
+
+# Systems are independent after 00-bootstrap: deploy them side by side, each in its own order.
+pids=()
+for system in "${systems[@]}"; do
+  (
+    for stack in $(node scripts/stacks.js order --system "$system"); do
+      deploy "$stack" "$EMULATOR_HOME/outputs-$system.json"
+    done
+  ) &
+  pids+=("$!")
 done
-echo "[deploy-local] deployed in $(( $(date +%s) - start ))s; outputs ($EMULATOR_HOME/outputs.json):" >&2
-cat "$EMULATOR_HOME/outputs.json"
-echo
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+[[ $status -eq 0 ]] || { echo "[deploy-local] a system failed to deploy (see above)" >&2; exit 1; }
+
+echo "[deploy-local] deployed in $(( $(date +%s) - start ))s" >&2
+for system in platform "${systems[@]}"; do
+  echo "== $system ($EMULATOR_HOME/outputs-$system.json)"
+  cat "$EMULATOR_HOME/outputs-$system.json"
+  echo
+done

@@ -70,7 +70,11 @@ describe("GitHub OIDC deploy identity in 00-bootstrap", () => {
     expect(functions.join(" ")).toMatch(/function:iac-ci-\*/);
     expect(functions.join(" ")).toMatch(/function:fastapi-test-\*/);
     const state = deploy.find((s) => s.sid === "TerraformState")?.resources ?? [];
-    expect(state).toEqual(["arn:aws:s3:::iac-ci-tfstate", "arn:aws:s3:::iac-ci-tfstate/iac-ci/*", "arn:aws:s3:::iac-ci-tfstate/sfn-pipeline/*"]);
+    expect(state).toEqual([
+      "arn:aws:s3:::iac-ci-tfstate",
+      "arn:aws:s3:::iac-ci-tfstate/iac-ci/*",
+      "arn:aws:s3:::iac-ci-tfstate/sfn-pipeline/*",
+    ]);
     const planActions = plan.flatMap((s) => s.actions);
     // Only the lock items may be written by a plan.
     const writes = planActions.filter((a) => /:(Create|Delete|Update|Put|Tag|Untag|Add|Remove)/.test(a));

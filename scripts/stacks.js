@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// The stack registry (stacks/registry.ts) for scripts and workflows, so no stack name or order
+// is written twice:
+//   node scripts/stacks.js systems               deployable systems, one per line
+//   node scripts/stacks.js order [--system S]    stacks in deploy order (00-bootstrap first; with
+//                                                --system, only S's stacks, without 00-bootstrap)
+//   node scripts/stacks.js destroy-order [--system S]   the reverse
+//   add --json for a JSON array (GitHub Actions matrices: fromJSON(...))
+
+const path = require("node:path");
+const esbuild = require("esbuild");
+
+function loadRegistry() {
+  const root = path.resolve(__dirname, "..");
+  const [out] = esbuild.buildSync({
+    entryPoints: [path.join(root, "stacks", "registry.ts")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    packages: "external",
+    write: false,
+    logLevel: "warning",
+  }).outputFiles;
+  const mod = { exports: {} };
+  new Function("module", "exports", "require", "__dirname", out.text)(mod, mod.exports, require, root);
+  return mod.exports;
+}
+
+function main(argv) {
+  const json = argv.includes("--json");
+  const args = argv.filter((a) => a !== "--json");
+  const command = args[0];
+  const systemAt = args.indexOf("--system");
+  const system = systemAt >= 0 ? args[systemAt + 1] : undefined;
+  const registry = loadRegistry();
+  const systems = Object.keys(registry.SYSTEMS).filter((s) => s !== "platform");
+  if (system !== undefined && !systems.includes(system)) {
+    throw new Error(`unknown system "${system}"; systems: ${systems.join(", ")}`);
+  }
+  let names;
+  if (command === "systems") names = systems;
+  else if (command === "order" || command === "destroy-order") {
+    const entries = system ? registry.stacksOf(system) : registry.deployOrder(registry.STACKS);
+    names = entries.map((e) => e.name);
+    if (command === "destroy-order") names.reverse();
+  } else {
+    throw new Error("usage: stacks.js systems | order [--system S] | destroy-order [--system S] [--json]");
+  }
+  process.stdout.write(json ? `${JSON.stringify(names)}\n` : `${names.join("\n")}\n`);
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (error) {
+  console.error(`stacks.js: ${error.message}`);
+  process.exit(2);
+}
