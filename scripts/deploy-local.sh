@@ -7,7 +7,7 @@
 #   npm stop               stop the emulator (all its resources and state vanish with it)
 # Stack names and order come from the registry (stacks/registry.ts, via scripts/stacks.js).
 # Everything lives under .emulator/default: the emulator's pid/log, the synthesized stacks
-# (cdktf.out), the local state of 00-bootstrap and outputs-<system>.json.
+# (cdktf.out), the local state of 00-bootstrap and outputs-<stack>.json.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -30,20 +30,20 @@ if [[ $# -gt 0 ]]; then systems=("$@"); else mapfile -t systems < <(node scripts
 for system in "${systems[@]}"; do node scripts/stacks.js order --system "$system" > /dev/null; done
 
 cdktf synth --output "$out" > /dev/null
-deploy() { # deploy STACK OUTPUTS_FILE
+deploy() { # deploy STACK
   echo "[deploy-local] cdktf deploy $1" >&2
   cdktf deploy "$1" --output "$out" --skip-synth --auto-approve --skip-provider-lock \
-    --ignore-missing-stack-dependencies --outputs-file "$2" > "$EMULATOR_HOME/deploy-$1.log" 2>&1 \
+    --ignore-missing-stack-dependencies --outputs-file "$EMULATOR_HOME/outputs-$1.json" > "$EMULATOR_HOME/deploy-$1.log" 2>&1 \
     || { echo "[deploy-local] cdktf deploy $1 failed; log: $EMULATOR_HOME/deploy-$1.log" >&2; tail -40 "$EMULATOR_HOME/deploy-$1.log" >&2; return 1; }
 }
-deploy 00-bootstrap "$EMULATOR_HOME/outputs-platform.json"
+deploy 00-bootstrap
 
 # Systems are independent after 00-bootstrap: deploy them side by side, each in its own order.
 pids=()
 for system in "${systems[@]}"; do
   (
     for stack in $(node scripts/stacks.js order --system "$system"); do
-      deploy "$stack" "$EMULATOR_HOME/outputs-$system.json"
+      deploy "$stack"
     done
   ) &
   pids+=("$!")
@@ -53,8 +53,16 @@ for pid in "${pids[@]}"; do wait "$pid" || status=1; done
 [[ $status -eq 0 ]] || { echo "[deploy-local] a system failed to deploy (see above)" >&2; exit 1; }
 
 echo "[deploy-local] deployed in $(( $(date +%s) - start ))s" >&2
-for system in platform "${systems[@]}"; do
-  echo "== $system ($EMULATOR_HOME/outputs-$system.json)"
-  cat "$EMULATOR_HOME/outputs-$system.json"
-  echo
+print_outputs() { # print_outputs SYSTEM STACK...
+  local system="$1"; shift
+  echo "== $system"
+  for stack in "$@"; do
+    echo "-- $stack ($EMULATOR_HOME/outputs-$stack.json)"
+    cat "$EMULATOR_HOME/outputs-$stack.json"; echo
+  done
+}
+print_outputs platform 00-bootstrap
+for system in "${systems[@]}"; do
+  # shellcheck disable=SC2046
+  print_outputs "$system" $(node scripts/stacks.js order --system "$system")
 done
