@@ -10,11 +10,11 @@
  */
 import { LOG_RETENTION_DAYS, s3BucketNameProblem } from "../constructs/names";
 import { type IacCiSettings, readIacCiSettings } from "./iac-ci";
-import { type ConfigSource, ConfigError, matches, oneOf, SettingsReader } from "./settings";
+import { ConfigError, type ConfigSource, matches, oneOf, SettingsReader } from "./settings";
 import { readSfnPipelineSettings, type SfnPipelineSettings } from "./sfn-pipeline";
 
-export { ConfigError, type ConfigSource } from "./settings";
 export type { IacCiSettings } from "./iac-ci";
+export { ConfigError, type ConfigSource } from "./settings";
 export type { SfnPipelineSettings } from "./sfn-pipeline";
 export { LOG_RETENTION_DAYS, s3BucketNameProblem };
 

@@ -78,7 +78,10 @@ export class GithubOidc extends Construct {
     const scopes: ServiceScope[] = [
       {
         sid: "TerraformState",
-        resources: [`arn:aws:s3:::${stateBucket}`, ...stateKeyPrefixes.map((k) => `arn:aws:s3:::${stateBucket}/${k}/*`)],
+        resources: [
+          `arn:aws:s3:::${stateBucket}`,
+          ...stateKeyPrefixes.map((k) => `arn:aws:s3:::${stateBucket}/${k}/*`),
+        ],
         read: ["s3:GetObject", "s3:ListBucket"],
         write: ["s3:PutObject", "s3:DeleteObject"],
       },
@@ -239,11 +242,20 @@ export class GithubOidc extends Construct {
         policyName: name,
       });
       for (const s of scopes) {
-        role.addToPolicy({ sid: s.sid, actions: write ? [...s.read, ...s.write] : [...s.read], resources: s.resources });
+        role.addToPolicy({
+          sid: s.sid,
+          actions: write ? [...s.read, ...s.write] : [...s.read],
+          resources: s.resources,
+        });
       }
       role.addToPolicy({
         sid: "AccountWideReads",
-        actions: ["ecr:GetAuthorizationToken", "logs:DescribeLogGroups", "ssm:DescribeParameters", "sts:GetCallerIdentity"],
+        actions: [
+          "ecr:GetAuthorizationToken",
+          "logs:DescribeLogGroups",
+          "ssm:DescribeParameters",
+          "sts:GetCallerIdentity",
+        ],
         resources: ["*"],
         wildcardReason: "these calls are authorized on the account only; AWS has no resource-level permission for them",
       });

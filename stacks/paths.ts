@@ -7,7 +7,10 @@ let root: string | undefined;
 export function projectRoot(): string {
   if (root) return root;
   for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "cdktf.json"))) return (root = dir);
+    if (fs.existsSync(path.join(dir, "cdktf.json"))) {
+      root = dir;
+      return dir;
+    }
     if (path.dirname(dir) === dir) throw new Error(`no cdktf.json in ${process.cwd()} or above: run from the project`);
   }
 }

@@ -122,7 +122,8 @@ export function buildApp(app: App, env: NodeJS.ProcessEnv = process.env): Map<st
   for (const entry of deployOrder(STACKS)) stacks.set(entry.name, entry.build(app, config));
   for (const entry of STACKS) {
     for (const dep of entry.dependsOn) {
-      if (dep !== BOOTSTRAP_STACK) (stacks.get(entry.name) as TerraformStack).addDependency(stacks.get(dep) as TerraformStack);
+      if (dep !== BOOTSTRAP_STACK)
+        (stacks.get(entry.name) as TerraformStack).addDependency(stacks.get(dep) as TerraformStack);
     }
   }
   adoptRoles(app, config.platform.adoptRoles);

@@ -25,6 +25,20 @@ import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { S3Event } from "aws-lambda";
+import { codebuild } from "../shared/clients/codebuild";
+import { ddb } from "../shared/clients/dynamodb";
+import { lambda } from "../shared/clients/lambda";
+import { s3, s3Presigner } from "../shared/clients/s3";
+import { sfn } from "../shared/clients/sfn";
+import { requireEnv } from "../shared/env";
+import {
+  errorName,
+  isAccessDenied,
+  isConditionalCheckFailed,
+  isNoSuchKey,
+  isPreconditionFailed,
+} from "../shared/errors";
+import { errorFields, log } from "../shared/log";
 import {
   doneKey,
   ENV,
@@ -43,15 +57,7 @@ import {
   TABLE_KEYS,
   TERMINAL_STATUSES,
 } from "./contract";
-import { codebuild } from "../shared/clients/codebuild";
-import { ddb } from "../shared/clients/dynamodb";
-import { lambda } from "../shared/clients/lambda";
-import { s3, s3Presigner } from "../shared/clients/s3";
-import { sfn } from "../shared/clients/sfn";
-import { requireEnv } from "../shared/env";
-import { errorName, isAccessDenied, isConditionalCheckFailed, isNoSuchKey, isPreconditionFailed } from "../shared/errors";
 import { acquireLock, readLock, releaseLock } from "./lib/lock";
-import { errorFields, log } from "../shared/log";
 import type { OrchestratorMessage, WatchdogState } from "./lib/messages";
 import { getOrder, type OrderItem, putEvent, tables } from "./lib/orders";
 import type { WorkerEvent } from "./lib/payload";

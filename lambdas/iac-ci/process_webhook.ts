@@ -17,6 +17,13 @@ import { createHash } from "node:crypto";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { ddb } from "../shared/clients/dynamodb";
+import { lambda } from "../shared/clients/lambda";
+import { s3 } from "../shared/clients/s3";
+import { requireEnv } from "../shared/env";
+import { isConditionalCheckFailed, isPreconditionFailed } from "../shared/errors";
+import { type HttpEvent, type HttpResult, header, json, problem, rawBody } from "../shared/http";
+import { errorFields, log } from "../shared/log";
 import {
   API_ROUTES,
   ENV,
@@ -30,13 +37,6 @@ import {
   WEBHOOK_HEADERS,
   WEBHOOK_LIMITS,
 } from "./contract";
-import { ddb } from "../shared/clients/dynamodb";
-import { lambda } from "../shared/clients/lambda";
-import { s3 } from "../shared/clients/s3";
-import { requireEnv } from "../shared/env";
-import { isConditionalCheckFailed, isPreconditionFailed } from "../shared/errors";
-import { type HttpEvent, type HttpResult, header, json, problem, rawBody } from "../shared/http";
-import { errorFields, log } from "../shared/log";
 import type { OrchestratorMessage } from "./lib/messages";
 import { epochOf, getOrder, listEvents, type OrderItem, putEvent, tables, ttlOf } from "./lib/orders";
 import type { JobPayload } from "./lib/payload";

@@ -6,11 +6,11 @@
  *   missing, before the deadline  -> { ...input, done: false } (the machine waits and polls again)
  */
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { ENV, ORDER_ID_PATTERN, ORDER_STATUS, RESULT_PUT_HEADERS, resultKey } from "./contract";
 import { s3 } from "../shared/clients/s3";
 import { requireEnv } from "../shared/env";
 import { isAccessDenied, isNoSuchKey, isPreconditionFailed } from "../shared/errors";
 import { log } from "../shared/log";
+import { ENV, ORDER_ID_PATTERN, ORDER_STATUS, RESULT_PUT_HEADERS, resultKey } from "./contract";
 import type { WatchdogState } from "./lib/messages";
 import type { RunResult } from "./lib/result";
 

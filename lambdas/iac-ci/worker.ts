@@ -14,6 +14,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { s3 } from "../shared/clients/s3";
+import { errorFields, log } from "../shared/log";
 import {
   ENV,
   ORDER_ID_PATTERN,
@@ -24,8 +26,6 @@ import {
   resultKey,
   WORKER_LIMITS,
 } from "./contract";
-import { s3 } from "../shared/clients/s3";
-import { errorFields, log } from "../shared/log";
 import { parseJobPayload, type WorkerEvent } from "./lib/payload";
 import type { RunResult } from "./lib/result";
 import { runCommands } from "./lib/runner";

@@ -61,9 +61,16 @@ export function enrich(event: unknown, now: Date = new Date(), newId: () => stri
     if (!isObject(item)) throw new ValidationError(`${at} must be an object`);
     const { sku, quantity, unitPrice } = item;
     if (typeof sku !== "string" || sku.length > INPUT_LIMITS.maxSkuLength || !SKU_PATTERN.test(sku)) {
-      throw new ValidationError(`${at}.sku must be 1-${INPUT_LIMITS.maxSkuLength} characters of letters, digits and . _ -`);
+      throw new ValidationError(
+        `${at}.sku must be 1-${INPUT_LIMITS.maxSkuLength} characters of letters, digits and . _ -`,
+      );
     }
-    if (typeof quantity !== "number" || !Number.isInteger(quantity) || quantity < 1 || quantity > INPUT_LIMITS.maxQuantity) {
+    if (
+      typeof quantity !== "number" ||
+      !Number.isInteger(quantity) ||
+      quantity < 1 ||
+      quantity > INPUT_LIMITS.maxQuantity
+    ) {
       throw new ValidationError(`${at}.quantity must be an integer from 1 to ${INPUT_LIMITS.maxQuantity}`);
     }
     if (
@@ -89,6 +96,8 @@ export function enrich(event: unknown, now: Date = new Date(), newId: () => stri
 
 export async function handler(event: unknown): Promise<EnrichedOrder> {
   const order = enrich(event);
-  console.log(JSON.stringify({ level: "info", msg: "input accepted", requestId: order.requestId, items: order.items.length }));
+  console.log(
+    JSON.stringify({ level: "info", msg: "input accepted", requestId: order.requestId, items: order.items.length }),
+  );
   return order;
 }

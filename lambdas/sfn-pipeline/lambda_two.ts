@@ -24,7 +24,10 @@ function assertEnriched(event: unknown): asserts event is EnrichedOrder {
     e.items.every(
       (i) => Number.isInteger(i?.quantity) && typeof i?.lineTotal === "number" && Number.isFinite(i.lineTotal),
     );
-  if (!ok) throw new InvalidStepInput("lambda_two expects lambda_one's output (requestId, currency, receivedAt, items with lineTotal)");
+  if (!ok)
+    throw new InvalidStepInput(
+      "lambda_two expects lambda_one's output (requestId, currency, receivedAt, items with lineTotal)",
+    );
 }
 
 export function summarize(event: unknown, now: Date = new Date()): PipelineResult {
@@ -43,6 +46,8 @@ export function summarize(event: unknown, now: Date = new Date()): PipelineResul
 
 export async function handler(event: unknown): Promise<PipelineResult> {
   const result = summarize(event);
-  console.log(JSON.stringify({ level: "info", msg: "result computed", requestId: result.requestId, total: result.total }));
+  console.log(
+    JSON.stringify({ level: "info", msg: "result computed", requestId: result.requestId, total: result.total }),
+  );
   return result;
 }

@@ -5,9 +5,9 @@ import type { AppConfig } from "../../config";
 import { Bucket } from "../../constructs/bucket";
 import { GithubOidc } from "../../constructs/github-oidc";
 import { Table } from "../../constructs/table";
-import { SystemStack } from "../system-stack";
 import { iacCiNames } from "../iac-ci/names";
 import { sfnPipelineNames } from "../sfn-pipeline/names";
+import { SystemStack } from "../system-stack";
 
 /**
  * 00-bootstrap: the remote state store every other stack of every system uses, and the GitHub

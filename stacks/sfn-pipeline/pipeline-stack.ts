@@ -139,7 +139,9 @@ export class SfnPipelineStack extends SystemStack {
     new TerraformOutput(this, "state_machine_arn", { value: this.stateMachine.arn });
     new TerraformOutput(this, "state_machine_name", { value: this.stateMachine.stateMachineName });
     new TerraformOutput(this, "api_url", { value: this.api.url });
-    new TerraformOutput(this, "start_run_route", { value: `${API_ROUTES.startRun.method} ${API_ROUTES.startRun.path}` });
+    new TerraformOutput(this, "start_run_route", {
+      value: `${API_ROUTES.startRun.method} ${API_ROUTES.startRun.path}`,
+    });
     new TerraformOutput(this, "lambda_function_names", {
       value: { lambda_one: lambdaOne.functionName, lambda_two: lambdaTwo.functionName },
     });

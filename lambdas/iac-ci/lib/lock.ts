@@ -4,9 +4,9 @@
  * before DynamoDB's TTL sweep deletes the item.
  */
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { TABLE_KEYS } from "../contract";
 import { ddb } from "../../shared/clients/dynamodb";
 import { isConditionalCheckFailed } from "../../shared/errors";
+import { TABLE_KEYS } from "../contract";
 import { tables } from "./orders";
 
 export interface LockItem {

@@ -1,4 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { ddb } from "../../shared/clients/dynamodb";
+import { requireEnv } from "../../shared/env";
+import { isConditionalCheckFailed } from "../../shared/errors";
 import {
   ENV,
   type EventType,
@@ -8,9 +11,6 @@ import {
   type Runner,
   TABLE_KEYS,
 } from "../contract";
-import { ddb } from "../../shared/clients/dynamodb";
-import { requireEnv } from "../../shared/env";
-import { isConditionalCheckFailed } from "../../shared/errors";
 
 const ORDER_PK = TABLE_KEYS.orders.partitionKey;
 const EVENT_PK = TABLE_KEYS.orderEvents.partitionKey;

@@ -1,6 +1,6 @@
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
-import { SECRET_CACHE_TTL_MS } from "../contract";
 import { ssm } from "../../shared/clients/ssm";
+import { SECRET_CACHE_TTL_MS } from "../contract";
 
 let cached: { name: string; value: Promise<string>; fetchedAt: number } | undefined;
 
