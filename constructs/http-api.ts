@@ -38,6 +38,19 @@ export interface HttpApiProps {
   readonly logRetentionDays?: number;
   /** Throttling of the default route settings. @default 50 requests/s, burst 100 */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** CORS for browser callers. @default none (browsers may not call the API cross-origin) */
+  readonly cors?: CorsOptions;
+}
+
+export interface CorsOptions {
+  /** Origins allowed, e.g. `https://app.example.com`; `*` only where any site may call. */
+  readonly allowOrigins: readonly string[];
+  /** @default GET, POST, PUT, PATCH, DELETE, OPTIONS */
+  readonly allowMethods?: readonly string[];
+  /** @default content-type, authorization */
+  readonly allowHeaders?: readonly string[];
+  /** How long browsers cache a preflight answer. @default 300 */
+  readonly maxAgeSeconds?: number;
 }
 
 /**
@@ -52,9 +65,21 @@ export class HttpApi extends Construct {
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
-    const { apiName, logRetentionDays = 30, throttle = { rateLimit: 50, burstLimit: 100 } } = props;
+    const { apiName, logRetentionDays = 30, throttle = { rateLimit: 50, burstLimit: 100 }, cors } = props;
     assertRetention(this.node.path, logRetentionDays);
-    this.resource = new Apigatewayv2Api(this, "Resource", { name: apiName, protocolType: "HTTP" });
+    if (cors && cors.allowOrigins.length === 0) throw new Error(`${this.node.path}: cors needs at least one origin`);
+    this.resource = new Apigatewayv2Api(this, "Resource", {
+      name: apiName,
+      protocolType: "HTTP",
+      corsConfiguration: cors
+        ? {
+            allowOrigins: [...cors.allowOrigins],
+            allowMethods: [...(cors.allowMethods ?? ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])],
+            allowHeaders: [...(cors.allowHeaders ?? ["content-type", "authorization"])],
+            maxAge: cors.maxAgeSeconds ?? 300,
+          }
+        : undefined,
+    });
     const accessLogs = new CloudwatchLogGroup(this, "AccessLogs", {
       name: `/aws/apigateway/${apiName}`,
       retentionInDays: logRetentionDays,

@@ -10,16 +10,39 @@ import { type AppConfig, loadConfig } from "../config";
 import { Role } from "../constructs/iam";
 import { DeployStack } from "./iac-ci/deploy-stack";
 import { EcrStack } from "./iac-ci/ecr-stack";
-import { BootstrapStack } from "./platform/bootstrap-stack";
+import { iacCiNames } from "./iac-ci/names";
+import { BootstrapStack, type SystemPrefixes } from "./platform/bootstrap-stack";
+import { sfnPipelineNames } from "./sfn-pipeline/names";
 import { SfnPipelineStack } from "./sfn-pipeline/pipeline-stack";
+
+export interface SystemEntry {
+  /** The seed the system comes from. */
+  readonly seed: string;
+  readonly description: string;
+  /** Its resource name prefix and state key prefix (the GitHub deploy roles are scoped to them). */
+  readonly prefixes?: (config: AppConfig) => SystemPrefixes;
+}
 
 /** The systems, each from one seed. `platform` is the shared 00-bootstrap. */
 export const SYSTEMS = {
   platform: { seed: "shared", description: "state bucket, lock table, GitHub OIDC" },
-  "iac-ci": { seed: "002", description: "webhook-driven CI runner: HTTP API, four Lambdas, watchdog" },
-  "sfn-pipeline": { seed: "000", description: "two Lambdas run in order by a Step Functions state machine" },
-} as const;
+  "iac-ci": {
+    seed: "002",
+    description: "webhook-driven CI runner: HTTP API, four Lambdas, watchdog",
+    prefixes: iacCiNames,
+  },
+  "sfn-pipeline": {
+    seed: "000",
+    description: "two Lambdas run in order by a Step Functions state machine",
+    prefixes: sfnPipelineNames,
+  },
+} as const satisfies Record<string, SystemEntry>;
 export type SystemId = keyof typeof SYSTEMS;
+
+/** Every deployable system's prefixes, for 00-bootstrap's GitHub roles. */
+export function systemPrefixes(config: AppConfig): SystemPrefixes[] {
+  return Object.values<SystemEntry>(SYSTEMS).flatMap((s) => (s.prefixes ? [s.prefixes(config)] : []));
+}
 
 export interface StackEntry {
   readonly name: string;
@@ -36,7 +59,7 @@ export const STACKS: readonly StackEntry[] = [
     name: BOOTSTRAP_STACK,
     system: "platform",
     dependsOn: [],
-    build: (scope, config) => new BootstrapStack(scope, BOOTSTRAP_STACK, config),
+    build: (scope, config) => new BootstrapStack(scope, BOOTSTRAP_STACK, config, systemPrefixes(config)),
   },
   {
     name: "01-ecr",

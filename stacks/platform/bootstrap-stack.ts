@@ -5,9 +5,13 @@ import type { AppConfig } from "../../config";
 import { Bucket } from "../../constructs/bucket";
 import { GithubOidc } from "../../constructs/github-oidc";
 import { Table } from "../../constructs/table";
-import { iacCiNames } from "../iac-ci/names";
-import { sfnPipelineNames } from "../sfn-pipeline/names";
 import { SystemStack } from "../system-stack";
+
+/** A system's name prefix (its resources) and state key prefix (its state). */
+export interface SystemPrefixes {
+  readonly namePrefix: string;
+  readonly statePrefix: string;
+}
 
 /**
  * 00-bootstrap: the remote state store every other stack of every system uses, and the GitHub
@@ -20,7 +24,8 @@ export class BootstrapStack extends SystemStack {
   readonly lockTable: Table;
   readonly github?: GithubOidc;
 
-  constructor(scope: Construct, name: string, config: AppConfig) {
+  /** `systems`: every deployable system's prefixes; the GitHub roles may manage exactly those. */
+  constructor(scope: Construct, name: string, config: AppConfig, systems: readonly SystemPrefixes[]) {
     const { platform } = config;
     super(scope, name, config, {
       system: "platform",
@@ -51,7 +56,6 @@ export class BootstrapStack extends SystemStack {
 
     // GitHub Actions deploys through OIDC roles, never stored keys (when a repository is set).
     if (platform.githubRepository) {
-      const systems = [iacCiNames(config), sfnPipelineNames(config)];
       const account = new DataAwsCallerIdentity(this, "current", {});
       this.github = new GithubOidc(this, "GithubOidc", {
         repository: platform.githubRepository,
