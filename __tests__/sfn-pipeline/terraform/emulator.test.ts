@@ -1,0 +1,170 @@
+import fs from "node:fs";
+import path from "node:path";
+import {
+  ApiGatewayV2Client,
+  GetApisCommand,
+  GetIntegrationsCommand,
+  GetRoutesCommand,
+} from "@aws-sdk/client-apigatewayv2";
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolesCommand,
+} from "@aws-sdk/client-iam";
+import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { startSystemEmulator } from "../../support/deploy";
+import { expectOk, terraform } from "../../support/terraform";
+
+// Seed 000 on its own emulator, as its README tells it: the roles exist already (made by hand),
+// the deploy fails with EntityAlreadyExists, adoption imports them, the next plan is clean; then
+// an execution is started with the SDK and read back, and everything is destroyed.
+jest.setTimeout(900_000);
+
+const STACK = "sfn-pipeline";
+const LAMBDA_ROLE = "fastapi-test-lambda-role-dev";
+const SFN_ROLE = "fastapi-test-sfn-role-dev";
+const adopt = { IAC_CI_ADOPT_ROLES: `${LAMBDA_ROLE},${SFN_ROLE}` };
+const emulator = startSystemEmulator(STACK);
+const config = emulator.clientConfig();
+const iam = new IAMClient(config);
+const lambda = new LambdaClient(config);
+const sfn = new SFNClient(config);
+const apis = new ApiGatewayV2Client(config);
+const logs = new CloudWatchLogsClient(config);
+
+afterAll(() => emulator.stop());
+
+describe("seed 000: the step-function pipeline on the emulator", () => {
+  test("the roles exist already (made by hand, as the seed's user did); 00-bootstrap deploys", async () => {
+    // The seed's roles, with the managed policies its README detaches in option 2.
+    for (const [RoleName, service] of [
+      [LAMBDA_ROLE, "lambda.amazonaws.com"],
+      [SFN_ROLE, "states.amazonaws.com"],
+    ]) {
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName,
+          Description: "made by hand",
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+          }),
+        }),
+      );
+    }
+    await emulator.synth("dev");
+    expectOk(await emulator.deploy("dev", "00-bootstrap"), "cdktf deploy 00-bootstrap");
+  });
+
+  test("without adoption the deploy fails with AWS's EntityAlreadyExists naming the role", async () => {
+    const result = await emulator.deploy("dev", STACK);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(/EntityAlreadyExists/);
+    expect(result.output).toMatch(new RegExp(`${LAMBDA_ROLE}|${SFN_ROLE}`));
+  });
+
+  test("with IAC_CI_ADOPT_ROLES the deploy imports both roles and re-plans clean", async () => {
+    await emulator.synth("dev", adopt);
+    const json = JSON.parse(fs.readFileSync(path.join(emulator.stackDir("dev", STACK), "cdk.tf.json"), "utf8"));
+    expect(json.import.map((i: { id: string }) => i.id).sort()).toEqual([LAMBDA_ROLE, SFN_ROLE]);
+    expectOk(await emulator.deploy("dev", STACK, adopt), "cdktf deploy sfn-pipeline (adopting roles)");
+    await emulator.expectCleanPlan("dev", STACK, adopt);
+    const state = expectOk(
+      await terraform(emulator.stackDir("dev", STACK), ["state", "list"], emulator.env("dev", adopt)),
+      "state list",
+    );
+    expect(state.output).toMatch(/aws_iam_role\.LambdaRole_\w+/);
+    expect(state.output).toMatch(/aws_iam_role\.Pipeline_Role_\w+/);
+    // The adopted roles now carry the code's definition and its one least-privilege policy.
+    for (const RoleName of [LAMBDA_ROLE, SFN_ROLE]) {
+      const role = await iam.send(new GetRoleCommand({ RoleName }));
+      expect(role.Role?.Description).not.toBe("made by hand");
+      const policy = await iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: "least-privilege" }));
+      expect(policy.PolicyDocument).toBeDefined();
+    }
+  });
+
+  test("a CI-style plain terraform plan of the synthesized stack (without adoption settings) is clean too", async () => {
+    // Once the roles are in state, the import blocks are no-ops: dropping the setting changes nothing.
+    await emulator.synth("dev");
+    await emulator.expectCleanPlan("dev", STACK);
+  });
+
+  test("the pipeline is deployed as the code says: zips, the seed's roles, the API route, finite logs", async () => {
+    for (const name of ["fastapi-test-lambda-one-dev", "fastapi-test-lambda-two-dev"]) {
+      const fn = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
+      expect(fn.Configuration).toMatchObject({ PackageType: "Zip", Handler: "index.handler", Runtime: "nodejs22.x" });
+      expect(fn.Configuration?.Role).toMatch(new RegExp(`:role/${LAMBDA_ROLE}$`));
+    }
+    const machine = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.find(
+      (m) => m.name === "fastapi-test-pipeline-dev",
+    );
+    const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: machine?.stateMachineArn }));
+    expect(described.roleArn).toMatch(new RegExp(`:role/${SFN_ROLE}$`));
+    const definition = JSON.parse(described.definition ?? "{}");
+    expect(definition.StartAt).toBe("LambdaOne");
+    expect(definition.States.LambdaOne.Next).toBe("LambdaTwo");
+
+    const api = (await apis.send(new GetApisCommand({}))).Items?.find((a) => a.Name === "fastapi-test-api-dev");
+    const routes = await apis.send(new GetRoutesCommand({ ApiId: api?.ApiId }));
+    expect(routes.Items?.map((r) => [r.RouteKey, r.AuthorizationType])).toEqual([["POST /runs", "AWS_IAM"]]);
+    const integrations = await apis.send(new GetIntegrationsCommand({ ApiId: api?.ApiId }));
+    expect(integrations.Items?.[0]).toMatchObject({ IntegrationSubtype: "StepFunctions-StartExecution" });
+
+    const groups = await logs.send(new DescribeLogGroupsCommand({}));
+    const retention = Object.fromEntries((groups.logGroups ?? []).map((g) => [g.logGroupName, g.retentionInDays]));
+    expect(retention).toMatchObject({
+      "/aws/lambda/fastapi-test-lambda-one-dev": 30,
+      "/aws/lambda/fastapi-test-lambda-two-dev": 30,
+      "/aws/vendedlogs/states/fastapi-test-pipeline-dev": 30,
+    });
+
+    const outputs = expectOk(
+      await terraform(emulator.stackDir("dev", STACK), ["output", "-json"], emulator.env("dev")),
+      "terraform output",
+    );
+    expect(JSON.parse(outputs.output.slice(outputs.output.indexOf("{"))).state_machine_arn.value).toBe(
+      machine?.stateMachineArn,
+    );
+  });
+
+  test("an execution started with the SDK (as the seed's FastAPI app does) is read back", async () => {
+    const machine = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.find(
+      (m) => m.name === "fastapi-test-pipeline-dev",
+    );
+    const input = { requestId: "emulator-1", items: [{ sku: "A-1", quantity: 2, unitPrice: 1.25 }] };
+    const started = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: machine?.stateMachineArn,
+        name: "emulator-1",
+        input: JSON.stringify(input),
+      }),
+    );
+    expect(started.executionArn).toMatch(/:execution:fastapi-test-pipeline-dev:emulator-1$/);
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    // moto records the execution but runs no Lambda task (that needs Docker): it stays RUNNING.
+    // The steps' behaviour is proven in-process (__tests__/sfn-pipeline/unit/handlers.test.ts).
+    expect(execution.status).toBe("RUNNING");
+    expect(JSON.parse(execution.input ?? "{}")).toEqual(input);
+  });
+
+  test("destroy removes the system; 00-bootstrap goes once its state is emptied", async () => {
+    expectOk(await emulator.destroy("dev", STACK), "cdktf destroy sfn-pipeline");
+    expect((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
+    expect((await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? []).toEqual([]);
+    expect((await apis.send(new GetApisCommand({}))).Items ?? []).toEqual([]);
+    // The adopted roles were managed, so they go too.
+    expect((await iam.send(new ListRolesCommand({}))).Roles ?? []).toEqual([]);
+    await emulator.destroyBootstrap("dev");
+  });
+});
