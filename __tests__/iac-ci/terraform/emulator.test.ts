@@ -33,37 +33,24 @@ import {
 } from "@aws-sdk/client-s3";
 import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { ENV, FUNCTIONS } from "../../../lambdas/iac-ci/contract";
-import { emulatorClientConfig, emulatorEndpoint } from "../../support/aws";
-import {
-  cdktf,
-  emulatorEnv,
-  expectOk,
-  ROOT,
-  type RunResult,
-  startProcess,
-  terraform,
-  waitFor,
-} from "../../support/terraform";
+import { FUNCTIONS } from "../../../lambdas/iac-ci/contract";
+import { allSettled, background, LOCK_TABLE, STATE_BUCKET, startSystemEmulator } from "../../support/deploy";
+import { cdktf, expectOk, type RunResult, startProcess, terraform, waitFor } from "../../support/terraform";
 
-// The whole platform against the moto emulator, in deploy order, exactly as users run it:
-// `cdktf deploy <stack>` per stack, plain `terraform init/plan` for CI, import, lock, destroy.
+// iac-ci (seed 002) on its own emulator, in deploy order, exactly as users run it: `cdktf deploy
+// <stack>` per stack, plain `terraform init/plan` for CI, import, lock, destroy. dev and stage
+// share one state store, as two teams would.
 jest.setTimeout(900_000);
-
-const endpoint = emulatorEndpoint();
-const work = path.join(ROOT, "build", "tf-platform");
-const STATE_BUCKET = "iac-ci-tfstate";
-const LOCK_TABLE = "iac-ci-tf-locks";
-const timings: Record<string, number> = {};
 
 // 00-bootstrap also creates the GitHub OIDC provider and deploy roles for this repository.
 const GITHUB_REPOSITORY = "acme/iac-ci";
-const envFor = (environment: string, extra: Record<string, string> = {}) =>
-  emulatorEnv(endpoint, { IAC_CI_ENV: environment, IAC_CI_GITHUB_REPOSITORY: GITHUB_REPOSITORY, ...extra });
-const outFor = (environment: string) => path.join(work, environment, "cdktf.out");
-const stackDir = (environment: string, stack: string) => path.join(outFor(environment), "stacks", stack);
+const emulator = startSystemEmulator("iac-ci");
+const work = emulator.work;
+const withRepo = (extra: Record<string, string> = {}) => ({ IAC_CI_GITHUB_REPOSITORY: GITHUB_REPOSITORY, ...extra });
+const envFor = (environment: string, extra: Record<string, string> = {}) => emulator.env(environment, withRepo(extra));
+const stackDir = (environment: string, stack: string) => emulator.stackDir(environment, stack);
 
-const config = emulatorClientConfig();
+const config = emulator.clientConfig();
 const s3 = new S3Client(config);
 const dynamo = new DynamoDBClient(config);
 const lambda = new LambdaClient(config);
@@ -74,78 +61,12 @@ const iam = new IAMClient(config);
 const ecr = new ECRClient(config);
 const ssm = new SSMClient(config);
 
-async function synth(environment: string, extra: Record<string, string> = {}): Promise<void> {
-  fs.mkdirSync(path.dirname(outFor(environment)), { recursive: true });
-  expectOk(
-    await cdktf(["synth", "--output", outFor(environment)], envFor(environment, extra)),
-    `cdktf synth (${environment})`,
-  );
-}
-
-/**
- * Transport failures of the emulator itself (moto's single-process server dropped a connection
- * once under two concurrent destroys), never an AWS error: a user would simply run the command
- * again, and so does the harness, once, saying so. Any AWS or Terraform error still fails.
- */
-const EMULATOR_TRANSPORT_ERROR = /use of closed network connection|connection reset by peer|broken pipe/i;
-
-/** `cdktf deploy|destroy <stack>` as users run it, timed under build/test-results. */
-async function cdktfStack(
-  command: "deploy" | "destroy",
-  environment: string,
-  stack: string,
-  extra: Record<string, string> = {},
-): Promise<RunResult> {
-  const args = [
-    command,
-    stack,
-    "--output",
-    outFor(environment),
-    "--skip-synth",
-    "--auto-approve",
-    "--ignore-missing-stack-dependencies",
-    ...(command === "deploy" ? ["--skip-provider-lock"] : []),
-  ];
-  const label = `${command} ${environment}/${stack}${extra.IAC_CI_ADOPT_ROLES ? " (adopting roles)" : ""}`;
-  const started = Date.now();
-  let result = await cdktf(args, envFor(environment, extra));
-  if (result.status !== 0 && EMULATOR_TRANSPORT_ERROR.test(result.output)) {
-    console.warn(`${label}: emulator transport error, running it again:\n${result.output.slice(-2000)}`);
-    timings[`${label}: retried after an emulator transport error`] = (Date.now() - started) / 1000;
-    result = await cdktf(args, envFor(environment, extra));
-  }
-  timings[timings[label] === undefined ? label : `${label} (run 2)`] = (Date.now() - started) / 1000;
-  return result;
-}
-
+const synth = (environment: string, extra: Record<string, string> = {}) => emulator.synth(environment, withRepo(extra));
 const deploy = (environment: string, stack: string, extra: Record<string, string> = {}) =>
-  cdktfStack("deploy", environment, stack, extra);
-const destroy = (environment: string, stack: string) => cdktfStack("destroy", environment, stack);
-
-/**
- * `terraform plan -detailed-exitcode` must exit 0: the deployed world matches the code exactly.
- * The plan is also saved as JSON under build/tf-platform/plans for the security gate.
- */
-async function expectCleanPlan(environment: string, stack: string, extra: Record<string, string> = {}) {
-  const dir = stackDir(environment, stack);
-  const env = envFor(environment, extra);
-  const plan = await terraform(
-    dir,
-    ["plan", "-detailed-exitcode", "-input=false", "-lock-timeout=60s", "-out=tfplan"],
-    env,
-  );
-  if (plan.status !== 0) {
-    throw new Error(
-      `${environment}/${stack} does not re-plan clean (exit ${plan.status}):\n${plan.output.slice(-6000)}`,
-    );
-  }
-  const json = await terraform(dir, ["show", "-json", "tfplan"], env);
-  fs.mkdirSync(path.join(work, "plans"), { recursive: true });
-  fs.writeFileSync(
-    path.join(work, "plans", `${environment}-${stack}.json`),
-    json.output.slice(json.output.indexOf("{")),
-  );
-}
+  emulator.deploy(environment, stack, withRepo(extra));
+const destroy = (environment: string, stack: string) => emulator.destroy(environment, stack, withRepo());
+const expectCleanPlan = (environment: string, stack: string, extra: Record<string, string> = {}) =>
+  emulator.expectCleanPlan(environment, stack, withRepo(extra));
 
 async function stateObjectExists(key: string): Promise<boolean> {
   try {
@@ -156,36 +77,11 @@ async function stateObjectExists(key: string): Promise<boolean> {
   }
 }
 
-/**
- * Like Promise.all, but waits for every run to end before failing: a Terraform run left going
- * after its test failed would hold a state lock into the next test.
- */
-async function allSettled<T>(runs: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(runs);
-  for (const r of settled) if (r.status === "rejected") throw r.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
-/** Keeps a background step's failure for the test that awaits it (no unhandled rejection meanwhile). */
-function background<T>(step: Promise<T>): Promise<T> {
-  step.catch(() => undefined);
-  return step;
-}
-
 beforeAll(async () => {
-  fs.rmSync(work, { recursive: true, force: true });
   await synth("dev");
 });
 
-afterAll(() => {
-  fs.mkdirSync(path.join(ROOT, "build", "test-results"), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, "build", "test-results", "platform-timings.json"), JSON.stringify(timings, null, 2));
-  console.log(
-    Object.entries(timings)
-      .map(([k, v]) => `${k}: ${v.toFixed(1)} s`)
-      .join("\n"),
-  );
-});
+afterAll(() => emulator.stop());
 
 describe("the iac-ci platform on the emulator", () => {
   test("00-bootstrap deploys with local state and re-plans clean", async () => {
@@ -378,9 +274,8 @@ describe("the iac-ci platform on the emulator", () => {
         const got = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
         expect(got.Configuration?.PackageType).toBe("Image");
         expect(got.Configuration?.ImageConfigResponse?.ImageConfig?.Command).toEqual([fn.command]);
-        expect(Object.keys(got.Configuration?.Environment?.Variables ?? {})).toEqual(
-          expect.arrayContaining(Object.values(ENV)),
-        );
+        // Exactly the variables its code reads (the contract), as deployed.
+        expect(Object.keys(got.Configuration?.Environment?.Variables ?? {}).sort()).toEqual([...fn.env].sort());
         images.add(got.Code?.ImageUri ?? "");
       }
       expect([...images]).toEqual([

@@ -1,10 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
+import { STACKS as REGISTRY } from "../../../stacks/registry";
 import { cdktf, offlineEnv, ROOT, runOk } from "../../support/terraform";
 
-// Every synthesized stack must pass `terraform validate` with the real provider plugins,
-// served from the local filesystem mirror (no network).
-const STACKS = ["00-bootstrap", "01-ecr", "02-deploy"];
+// Every synthesized stack of every system (the registry's) must pass `terraform validate` with
+// the real provider plugins, served from the local filesystem mirror (no network).
+const STACKS = REGISTRY.map((s) => s.name);
 const work = path.join(ROOT, "build", "tf-validate");
 const out = path.join(work, "cdktf.out");
 const env = { ...offlineEnv(), CDKTF_OUTDIR: out };
