@@ -1,6 +1,8 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePoliciesExclusive } from "@cdktf/provider-aws/lib/iam-role-policies-exclusive";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachmentsExclusive } from "@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive";
 import { type ITerraformDependable, Lazy, TerraformStack, Token } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { NAME_LIMITS, pascalId } from "./names";
@@ -105,7 +107,9 @@ export interface RoleProps {
  * created with the first statement, so a role never carries an empty policy. A bare `*`
  * resource is refused unless the statement says why. A role that already exists in the
  * account can be adopted (`adopt()`: a Terraform import block) instead of failing with
- * EntityAlreadyExists.
+ * EntityAlreadyExists. The role's policy sets are managed exclusively: no managed policy, and
+ * no inline policy but ours, so an adopted role loses whatever was attached to it by hand
+ * (the seed's AWSLambdaBasicExecutionRole, say) and holds exactly what the code grants.
  */
 export class Role extends Construct implements IGrantable, IPrincipal {
   readonly resource: IamRole;
@@ -139,6 +143,14 @@ export class Role extends Construct implements IGrantable, IPrincipal {
       description,
       assumeRolePolicy: trustPolicy(assumedBy),
       maxSessionDuration,
+    });
+    new IamRolePolicyAttachmentsExclusive(this, "NoManagedPolicies", {
+      roleName: this.resource.name,
+      policyArns: [],
+    });
+    new IamRolePoliciesExclusive(this, "OnlyOwnInlinePolicy", {
+      roleName: this.resource.name,
+      policyNames: Lazy.listValue({ produce: () => (this.statements.length ? [this.policyName] : []) }),
     });
   }
 

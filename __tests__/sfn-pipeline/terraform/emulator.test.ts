@@ -8,11 +8,14 @@ import {
 } from "@aws-sdk/client-apigatewayv2";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
+  AttachRolePolicyCommand,
   CreateRoleCommand,
   GetRoleCommand,
-  GetRolePolicyCommand,
   IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
   ListRolesCommand,
+  PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import {
@@ -46,10 +49,11 @@ afterAll(() => emulator.stop());
 
 describe("seed 000: the step-function pipeline on the emulator", () => {
   test("the roles exist already (made by hand, as the seed's user did); 00-bootstrap deploys", async () => {
-    // The seed's roles, with the managed policies its README detaches in option 2.
-    for (const [RoleName, service] of [
-      [LAMBDA_ROLE, "lambda.amazonaws.com"],
-      [SFN_ROLE, "states.amazonaws.com"],
+    // The seed's roles, with the managed policies its README detaches in option 2, and a
+    // leftover inline policy of a hand-made experiment.
+    for (const [RoleName, service, managed] of [
+      [LAMBDA_ROLE, "lambda.amazonaws.com", "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+      [SFN_ROLE, "states.amazonaws.com", "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess"],
     ]) {
       await iam.send(
         new CreateRoleCommand({
@@ -58,6 +62,17 @@ describe("seed 000: the step-function pipeline on the emulator", () => {
           AssumeRolePolicyDocument: JSON.stringify({
             Version: "2012-10-17",
             Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+          }),
+        }),
+      );
+      await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: managed }));
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName,
+          PolicyName: "hand-made",
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
           }),
         }),
       );
@@ -85,12 +100,13 @@ describe("seed 000: the step-function pipeline on the emulator", () => {
     );
     expect(state.output).toMatch(/aws_iam_role\.LambdaRole_\w+/);
     expect(state.output).toMatch(/aws_iam_role\.Pipeline_Role_\w+/);
-    // The adopted roles now carry the code's definition and its one least-privilege policy.
+    // The adopted roles now carry the code's definition and exactly its one least-privilege
+    // policy: the hand-attached managed policy and the leftover inline policy are gone.
     for (const RoleName of [LAMBDA_ROLE, SFN_ROLE]) {
       const role = await iam.send(new GetRoleCommand({ RoleName }));
       expect(role.Role?.Description).not.toBe("made by hand");
-      const policy = await iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: "least-privilege" }));
-      expect(policy.PolicyDocument).toBeDefined();
+      expect((await iam.send(new ListRolePoliciesCommand({ RoleName }))).PolicyNames).toEqual(["least-privilege"]);
+      expect((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName }))).AttachedPolicies).toEqual([]);
     }
   });
 
