@@ -5,7 +5,8 @@ import { ConfigError, loadConfig, s3BucketNameProblem, stateKey } from "../../..
 describe("config", () => {
   test("defaults give a complete dev configuration", () => {
     const config = loadConfig({ env: {} });
-    expect(config).toEqual({
+    // Each system's own section is tested with the system; here the shared part and the first two.
+    expect(config).toMatchObject({
       platform: {
         environment: "dev",
         region: "us-east-1",
