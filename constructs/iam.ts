@@ -117,6 +117,7 @@ export class Role extends Construct implements IGrantable, IPrincipal {
   private readonly statements: PolicyStatement[] = [];
   private readonly policyName: string;
   private policy?: IamRolePolicy;
+  private readonly inlinePolicies: IamRolePoliciesExclusive;
   private adoptedFlag = false;
 
   constructor(scope: Construct, id: string, props: RoleProps) {
@@ -148,9 +149,9 @@ export class Role extends Construct implements IGrantable, IPrincipal {
       roleName: this.resource.name,
       policyArns: [],
     });
-    new IamRolePoliciesExclusive(this, "OnlyOwnInlinePolicy", {
+    this.inlinePolicies = new IamRolePoliciesExclusive(this, "OnlyOwnInlinePolicy", {
       roleName: this.resource.name,
-      policyNames: Lazy.listValue({ produce: () => (this.statements.length ? [this.policyName] : []) }),
+      policyNames: [],
     });
   }
 
@@ -229,6 +230,9 @@ export class Role extends Construct implements IGrantable, IPrincipal {
       role: this.resource.name,
       policy: document.json,
     });
+    // Named through the policy resource, so the set is applied after the policy exists: the
+    // provider cannot create a listed inline policy itself (it has no document for it).
+    this.inlinePolicies.policyNames = [this.policy.name];
   }
 }
 

@@ -1,3 +1,5 @@
+import { loadConfig } from "../../../config";
+import { systemPrefixes } from "../../../stacks/registry";
 import { synthPlatform } from "../../support/synth";
 
 describe("GitHub OIDC deploy identity in 00-bootstrap", () => {
@@ -51,6 +53,9 @@ describe("GitHub OIDC deploy identity in 00-bootstrap", () => {
     type Statement = { sid: string; actions: string[]; resources: string[] };
     const statementsOf = (role: string) =>
       Object.entries(docs).find(([key]) => key.startsWith(`GithubOidc_${role}_PolicyDocument`))?.[1].statement ?? [];
+    const prefixes = systemPrefixes(loadConfig({ env: {} }));
+    const allowed = [...prefixes.map((p) => p.namePrefix), ...prefixes.map((p) => p.statePrefix), "iac-ci-tf"];
+    expect(allowed).toEqual(expect.arrayContaining(["iac-ci", "fastapi-test", "sfn-pipeline"]));
     const plan = statementsOf("PlanRole");
     const deploy = statementsOf("DeployRole");
     expect(plan.length).toBeGreaterThan(5);
@@ -60,8 +65,8 @@ describe("GitHub OIDC deploy identity in 00-bootstrap", () => {
         continue;
       }
       for (const arn of statement.resources) {
-        // iac-ci's prefix, seed 000's project name, the state store, or this region's HTTP APIs.
-        expect(arn).toMatch(/iac-ci|fastapi-test|sfn-pipeline|apigateway/);
+        // A system's name or state prefix (from the registry), the state store, or this region's HTTP APIs.
+        expect(allowed.some((prefix) => arn.includes(prefix)) || arn.includes("apigateway")).toBe(true);
         expect(arn).not.toBe("*");
       }
     }
@@ -70,11 +75,14 @@ describe("GitHub OIDC deploy identity in 00-bootstrap", () => {
     expect(functions.join(" ")).toMatch(/function:iac-ci-\*/);
     expect(functions.join(" ")).toMatch(/function:fastapi-test-\*/);
     const state = deploy.find((s) => s.sid === "TerraformState")?.resources ?? [];
+    // The store itself, and exactly each system's state keys.
     expect(state).toEqual([
       "arn:aws:s3:::iac-ci-tfstate",
-      "arn:aws:s3:::iac-ci-tfstate/iac-ci/*",
-      "arn:aws:s3:::iac-ci-tfstate/sfn-pipeline/*",
+      ...prefixes.map((p) => `arn:aws:s3:::iac-ci-tfstate/${p.statePrefix}/*`),
     ]);
+    expect(state).toEqual(
+      expect.arrayContaining(["arn:aws:s3:::iac-ci-tfstate/iac-ci/*", "arn:aws:s3:::iac-ci-tfstate/sfn-pipeline/*"]),
+    );
     const planActions = plan.flatMap((s) => s.actions);
     // Only the lock items may be written by a plan.
     const writes = planActions.filter((a) => /:(Create|Delete|Update|Put|Tag|Untag|Add|Remove)/.test(a));
