@@ -374,7 +374,8 @@ describe("the iac-ci platform on the emulator", () => {
         await allSettled([expectCleanPlan("stage", "02-deploy", adopt), expectCleanPlan("dev", "02-deploy")]);
         for (const RoleName of handMade) {
           const role = await iam.send(new GetRoleCommand({ RoleName }));
-          expect(role.Role?.Description).toBe("Managed by iac-ci (CDK for Terraform)");
+          // The code's definition, no longer the hand-made one.
+          expect(role.Role?.Description).toBe("Managed by CDK for Terraform");
         }
         expect(await stateObjectExists("iac-ci/stage/02-deploy.tfstate")).toBe(true);
       });
