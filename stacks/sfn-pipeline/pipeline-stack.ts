@@ -57,7 +57,7 @@ export class SfnPipelineStack extends SystemStack {
         },
       ],
     });
-    new DataAwsCallerIdentity(this, "current", {
+    const identity = new DataAwsCallerIdentity(this, "current", {
       lifecycle: {
         postcondition: [
           {
@@ -137,6 +137,8 @@ export class SfnPipelineStack extends SystemStack {
     });
 
     new TerraformOutput(this, "state_machine_arn", { value: this.stateMachine.arn });
+    // The seed's FastAPI app builds the ARN from AWS_ACCOUNT_ID: here it is, checked.
+    new TerraformOutput(this, "account_id", { value: identity.accountId });
     new TerraformOutput(this, "state_machine_name", { value: this.stateMachine.stateMachineName });
     new TerraformOutput(this, "api_url", { value: this.api.url });
     new TerraformOutput(this, "start_run_route", {

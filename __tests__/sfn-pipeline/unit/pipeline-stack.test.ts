@@ -133,6 +133,7 @@ describe("sfn-pipeline (seed 000)", () => {
     expect(stack.variable.aws_account_id).toMatchObject({ type: "string", default: "" });
     const identity = stack.data.aws_caller_identity.current;
     expect(identity.lifecycle.postcondition[0].condition).toContain("self.account_id == var.aws_account_id");
+    expect(stack.output.account_id.value).toBe("${data.aws_caller_identity.current.account_id}");
   });
 
   test("project name and environment are settings: names and state key follow them", () => {
