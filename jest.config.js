@@ -5,6 +5,7 @@
 //   handlers  Lambda handlers against the moto emulator's real S3/DynamoDB/... APIs, and what
 //             our moto shim adds (platform/handlers/emulator-shim.test.ts)
 //   terraform real Terraform + provider plugins: validate, plan, deploy, lock, import, destroy
+//   toolchain scripts/toolchain.sh against temporary homes: lock, heartbeat, Terraform and provider choice
 const transform = { "^.+\\.ts$": "<rootDir>/scripts/jest-esbuild-transform.js" };
 const common = { rootDir: __dirname, testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"] };
 const emulator = {
@@ -21,6 +22,8 @@ module.exports = {
       setupFilesAfterEnv: ["<rootDir>/__tests__/support/cdktf-matchers.ts"],
     },
     { ...common, ...emulator, displayName: "handlers", testMatch: ["<rootDir>/__tests__/*/handlers/**/*.test.ts"] },
-    { ...common, ...emulator, displayName: "terraform", testMatch: ["<rootDir>/__tests__/*/terraform/**/*.test.ts"] },
+    // Each system's terraform suite starts an emulator of its own (__tests__/support/deploy.ts).
+    { ...common, displayName: "terraform", testMatch: ["<rootDir>/__tests__/*/terraform/**/*.test.ts"] },
+    { ...common, displayName: "toolchain", testMatch: ["<rootDir>/__tests__/toolchain/*.test.ts"] },
   ],
 };

@@ -15,7 +15,7 @@ cd "$ROOT"
 source scripts/env.sh
 
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
-scripts/toolchain.sh
+scripts/toolchain.sh deploy   # Terraform, providers and moto: what a deploy needs
 export EMULATOR_HOME="${EMULATOR_HOME:-$ROOT/.emulator/default}"
 endpoint="$(scripts/emulator.sh start)"
 echo "[deploy-local] emulator at $endpoint" >&2

@@ -1,34 +1,69 @@
 #!/usr/bin/env bash
 # `npm test`: everything, from fast to real.
-#   1. toolchain (Terraform 1.8.5, provider plugins, moto): built once, then a cache hit in seconds
+#   1. toolchain (Terraform, provider plugins or the registry, moto, linters): built or found
+#      once, then a cache hit in about a second (scripts/toolchain.sh)
 #   2. lint + format check (biome), strict type check (tsc), workflow lint (actionlint)
-#   3. jest: unit + handlers, then the terraform suite (validate, CI flow, deploy, lock, import,
-#      destroy against the emulator) on two workers
-#   4. the security gate: checkov over the synthesized stacks and the emulator deploys' plans
-# Prints one closing line "N passed, N failed" for all jest tests.
+#   3. jest: unit + handlers + toolchain, then the terraform suites: `terraform validate` of every
+#      stack and each system's emulator suite (deploy, adopt, lock, import, destroy), each on its
+#      own emulator, all side by side (most of their time is the provider's consistency waits)
+#   4. the gates over the synthesized stacks: checkov (security, also over the emulator deploys'
+#      plans), tflint (terraform ruleset, recommended preset), and the CDKTF -> CDK Terrain
+#      equivalence check (every stack synthesized with cdktn too, the JSON compared)
+# Prints each step's wall time, the gates' verdicts, and one closing line "N passed, N failed"
+# for all jest tests. Any failed test or gate fails the run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
-step() { printf '\n== %s\n' "$*"; }
-step "toolchain"; scripts/toolchain.sh
-step "lint"; npx biome check .
-step "typecheck"; npx tsc -p .
-step "actionlint"; actionlint
-if [[ -f scripts/bundle-lambdas.js ]]; then step "bundle lambdas"; node scripts/bundle-lambdas.js; fi
+TIMES=()
+GATES=()
+now() { date +%s.%N; }
+# timed NAME CMD...: runs one step under a heading and prints (and records) its wall time.
+timed() {
+  local name="$1" t0 rc=0 seconds
+  shift
+  printf '\n== %s\n' "$name"
+  t0="$(now)"
+  "$@" || rc=$?
+  seconds="$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
+  printf '== %s: %s s%s\n' "$name" "$seconds" "$( ((rc == 0)) || echo ", FAILED (exit $rc)")"
+  TIMES+=("$(printf '%7s s  %s' "$seconds" "$name")")
+  return "$rc"
+}
+# gate NAME CMD...: a gate over the stacks; its failure fails the run at the end, not at once.
+gate() {
+  local name="$1"
+  if timed "$@"; then GATES+=("$name passed"); else
+    GATES+=("$name FAILED")
+    status=1
+  fi
+}
+
+timed "toolchain" scripts/toolchain.sh
+timed "lint" npx biome check .
+timed "typecheck" npx tsc -p .
+timed "actionlint" actionlint
+if [[ -f scripts/bundle-lambdas.js ]]; then timed "bundle lambdas" node scripts/bundle-lambdas.js; fi
 
 mkdir -p build/test-results
 status=0
-step "jest: unit + handlers"
-npx jest --selectProjects unit handlers --json --outputFile build/test-results/fast.json || status=1
-step "jest: terraform (real Terraform + plugins + emulator)"
-npx jest --selectProjects terraform --maxWorkers=2 --json --outputFile build/test-results/terraform.json || status=1
+timed "jest: unit + handlers + toolchain" \
+  npx jest --selectProjects unit handlers toolchain --json --outputFile build/test-results/fast.json || status=1
+timed "jest: terraform (real Terraform + plugins + emulator)" \
+  npx jest --selectProjects terraform --maxWorkers="${IAC_CI_TERRAFORM_WORKERS:-6}" --json --outputFile build/test-results/terraform.json || status=1
 
-step "security gate (checkov)"
-node scripts/security-scan.js --stacks build/tf-validate/cdktf.out/stacks --plans build/tf-platform/plans || status=1
+# The stacks `terraform validate` synthesized (default settings, no emulator).
+stacks=build/tf-validate/cdktf.out/stacks
+gate "security gate (checkov)" node scripts/security-scan.js --stacks "$stacks" --plans build/tf-plans
+# shellcheck disable=SC2046
+gate "tflint (terraform ruleset, recommended)" node scripts/tflint.js $(compgen -G "$stacks/*/" || true)
+gate "cdktn equivalence (CDKTF -> CDK Terrain)" node scripts/cdktn-check.js --out build/cdktn-check
 
+printf '\nstep times:\n'
+printf '  %s\n' "${TIMES[@]}"
+printf 'gate: %s\n' "${GATES[@]}"
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0;
