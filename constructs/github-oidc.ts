@@ -127,6 +127,42 @@ export class GithubOidc extends Construct {
           "lambda:PutFunction*",
           "lambda:TagResource",
           "lambda:UntagResource",
+          "lambda:PublishVersion",
+          "lambda:CreateAlias",
+          "lambda:DeleteAlias",
+        ],
+      },
+      {
+        sid: "Layers",
+        resources: each((p) => `arn:aws:lambda:${r}:${a}:layer:${p}-*`),
+        read: ["lambda:GetLayerVersion", "lambda:ListLayerVersions"],
+        write: ["lambda:PublishLayerVersion", "lambda:DeleteLayerVersion"],
+      },
+      {
+        sid: "Topics",
+        resources: each((p) => `arn:aws:sns:${r}:${a}:${p}-*`),
+        read: ["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:GetSubscriptionAttributes"],
+        write: [
+          "sns:CreateTopic",
+          "sns:DeleteTopic",
+          "sns:SetTopicAttributes",
+          "sns:Subscribe",
+          "sns:Unsubscribe",
+          "sns:TagResource",
+          "sns:UntagResource",
+        ],
+      },
+      {
+        sid: "EventRules",
+        resources: each((p) => `arn:aws:events:${r}:${a}:rule/${p}-*`),
+        read: ["events:DescribeRule", "events:ListTargetsByRule", "events:ListTagsForResource"],
+        write: [
+          "events:PutRule",
+          "events:DeleteRule",
+          "events:PutTargets",
+          "events:RemoveTargets",
+          "events:TagResource",
+          "events:UntagResource",
         ],
       },
       {
@@ -146,6 +182,8 @@ export class GithubOidc extends Construct {
           "iam:UpdateAssumeRolePolicy",
           "iam:PutRolePolicy",
           "iam:DeleteRolePolicy",
+          // Roles own their policy sets exclusively: a hand-attached managed policy is detached.
+          "iam:DetachRolePolicy",
           "iam:TagRole",
           "iam:UntagRole",
           "iam:PassRole",
@@ -223,11 +261,13 @@ export class GithubOidc extends Construct {
         write: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"],
       },
       {
-        // API Gateway v2 ARNs carry the API id, not its name, so the scope is this region's APIs.
+        // API Gateway ARNs (HTTP and REST) carry the API id, not its name, so the scope is this region's APIs.
         sid: "HttpApis",
         resources: [
           `arn:aws:apigateway:${r}::/apis`,
           `arn:aws:apigateway:${r}::/apis/*`,
+          `arn:aws:apigateway:${r}::/restapis`,
+          `arn:aws:apigateway:${r}::/restapis/*`,
           `arn:aws:apigateway:${r}::/tags/*`,
         ],
         read: ["apigateway:GET"],
