@@ -74,7 +74,10 @@ export class GithubOidc extends Construct {
     });
 
     const a = accountId;
-    const r = region;
+    // Systems choose their region per deploy (trip-assistant's `aws_region` defaults to
+    // us-east-2, say), so resource ARNs match any region; account and name prefix still scope
+    // them. The state lock table is in the platform's region.
+    const r = "*";
     const scopes: ServiceScope[] = [
       {
         sid: "TerraformState",
@@ -87,7 +90,7 @@ export class GithubOidc extends Construct {
       },
       {
         sid: "TerraformLocks",
-        resources: [`arn:aws:dynamodb:${r}:${a}:table/${lockTable}`],
+        resources: [`arn:aws:dynamodb:${region}:${a}:table/${lockTable}`],
         // Plans lock the state too, so both roles write lock items.
         read: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
         write: [],
@@ -191,9 +194,9 @@ export class GithubOidc extends Construct {
       },
       {
         sid: "LogGroups",
-        resources: ["lambda", "apigateway", "codebuild", "vendedlogs/states"].flatMap((kind) =>
-          each((p) => `arn:aws:logs:${r}:${a}:log-group:/aws/${kind}/${p}-*`),
-        ),
+        // /aws/lambda/, /aws/apigateway/, /aws/codebuild/, /aws/vendedlogs/states/<prefix>-...:
+        // one pattern per system (`*` spans "/"), which keeps the policy within IAM's size limit.
+        resources: each((p) => `arn:aws:logs:${r}:${a}:log-group:/aws/*/${p}-*`),
         read: ["logs:ListTagsForResource", "logs:ListTagsLogGroup"],
         write: [
           "logs:CreateLogGroup",
@@ -228,6 +231,7 @@ export class GithubOidc extends Construct {
         read: [
           "ecr:DescribeRepositories",
           "ecr:GetLifecyclePolicy",
+          "ecr:GetRepositoryPolicy",
           "ecr:ListTagsForResource",
           "ecr:BatchGetImage",
           "ecr:BatchCheckLayerAvailability",
@@ -242,6 +246,8 @@ export class GithubOidc extends Construct {
           "ecr:PutImageTagMutability",
           "ecr:TagResource",
           "ecr:UntagResource",
+          "ecr:SetRepositoryPolicy",
+          "ecr:DeleteRepositoryPolicy",
           "ecr:InitiateLayerUpload",
           "ecr:UploadLayerPart",
           "ecr:CompleteLayerUpload",
@@ -261,7 +267,15 @@ export class GithubOidc extends Construct {
         write: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"],
       },
       {
-        // API Gateway ARNs (HTTP and REST) carry the API id, not its name, so the scope is this region's APIs.
+        // AWS-managed keys (aws/ssm for SecureStrings) are looked up by alias.
+        sid: "ManagedKeys",
+        resources: [`arn:aws:kms:${r}:${a}:key/*`],
+        read: ["kms:DescribeKey"],
+        write: [],
+      },
+      {
+        // API Gateway ARNs (HTTP and REST) carry the API id, not its name or account, so the
+        // scope is the account's APIs (IAM grants nothing in other accounts).
         sid: "HttpApis",
         resources: [
           `arn:aws:apigateway:${r}::/apis`,
@@ -295,6 +309,7 @@ export class GithubOidc extends Construct {
           "logs:DescribeLogGroups",
           "ssm:DescribeParameters",
           "sts:GetCallerIdentity",
+          "kms:ListAliases",
         ],
         resources: ["*"],
         wildcardReason: "these calls are authorized on the account only; AWS has no resource-level permission for them",
