@@ -1,12 +1,13 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketCorsConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-cors-configuration";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { Token } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
 import { Construct } from "constructs";
 import type { LambdaFunction } from "./function";
 import { type IGrantable, sidFor, type Use, use } from "./iam";
@@ -25,6 +26,23 @@ export interface BucketProps {
   readonly noncurrentVersionExpireAfterDays?: number;
   /** Deny every request not made over TLS. @default true */
   readonly enforceTls?: boolean;
+  /** Browser access (presigned uploads and downloads from a web app). @default none */
+  readonly cors?: readonly BucketCorsRule[];
+  /** Send every object event to EventBridge (rules then pick what they need). @default false */
+  readonly eventBridge?: boolean;
+}
+
+/** One CORS rule of a bucket. */
+export interface BucketCorsRule {
+  /** Origins, e.g. `https://app.example.com`; may be Terraform expressions. */
+  readonly allowedOrigins: readonly string[];
+  readonly allowedMethods: readonly ("GET" | "PUT" | "POST" | "DELETE" | "HEAD")[];
+  /** @default ["*"] (the headers a presigned request signs vary) */
+  readonly allowedHeaders?: readonly string[];
+  /** @default ["ETag"] */
+  readonly exposeHeaders?: readonly string[];
+  /** @default 3000 */
+  readonly maxAgeSeconds?: number;
 }
 
 /**
@@ -47,6 +65,8 @@ export class Bucket extends Construct {
       expireAfterDays,
       noncurrentVersionExpireAfterDays,
       enforceTls = true,
+      cors,
+      eventBridge = false,
     } = props;
     if (!Token.isUnresolved(bucketName)) {
       const problem = s3BucketNameProblem(bucketName);
@@ -98,6 +118,24 @@ export class Bucket extends Construct {
               },
         ],
       });
+    }
+    if (cors?.length) {
+      new S3BucketCorsConfiguration(this, "Cors", {
+        bucket: this.resource.id,
+        corsRule: cors.map((r) => ({
+          allowedOrigins: [...r.allowedOrigins],
+          allowedMethods: [...r.allowedMethods],
+          allowedHeaders: [...(r.allowedHeaders ?? ["*"])],
+          exposeHeaders: [...(r.exposeHeaders ?? ["ETag"])],
+          maxAgeSeconds: r.maxAgeSeconds ?? 3000,
+        })),
+      });
+    }
+    if (eventBridge) {
+      this.notification = {
+        resource: new S3BucketNotification(this, "Notification", { bucket: this.resource.id, eventbridge: true }),
+        functions: [],
+      };
     }
     if (enforceTls) {
       const tlsOnly = new DataAwsIamPolicyDocument(this, "TlsOnlyPolicy", {
@@ -151,9 +189,11 @@ export class Bucket extends Construct {
    * without revealing other keys.
    */
   grantList(grantee: IGrantable, prefix: string): void {
-    if (!prefix.endsWith("/")) throw new Error(`${this.node.path}: list prefix "${prefix}" must end with "/"`);
+    if (!Token.isUnresolved(prefix) && !prefix.endsWith("/")) {
+      throw new Error(`${this.node.path}: list prefix "${prefix}" must end with "/"`);
+    }
     grantee.grantPrincipal.addToPolicy({
-      sid: sidFor(this, "List", prefix),
+      sid: sidFor(this, "List", this.sidQualifier(prefix)),
       actions: ["s3:ListBucket"],
       resources: [this.arn],
       conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${prefix}*`] }],
@@ -175,20 +215,47 @@ export class Bucket extends Construct {
     return use((g) => this.grantReadWrite(g, prefix), { name: envName, value: this.bucketName });
   }
 
+  /** s3:DeleteObject on keys under `prefix` (a prefix is required: deleting everywhere is never a default). */
+  grantDelete(grantee: IGrantable, prefix: string): void {
+    if (prefix === "") throw new Error(`${this.node.path}: grantDelete needs a prefix`);
+    this.grantObjects(grantee, "Delete", ["s3:DeleteObject"], prefix);
+  }
+
+  /** A Use: delete keys under `prefix`; the bucket's name in env var `envName`. */
+  delete(envName: string, prefix: string): Use {
+    return use((g) => this.grantDelete(g, prefix), { name: envName, value: this.bucketName });
+  }
+
   /** A Use: list keys under `prefix`; the bucket's name in env var `envName`. */
   list(envName: string, prefix: string): Use {
     return use((g) => this.grantList(g, prefix), { name: envName, value: this.bucketName });
   }
 
   private grantObjects(grantee: IGrantable, label: string, actions: string[], prefix: string): void {
-    if (prefix !== "" && !prefix.endsWith("/")) {
+    if (prefix !== "" && !Token.isUnresolved(prefix) && !prefix.endsWith("/")) {
       throw new Error(`${this.node.path}: grant prefix "${prefix}" must end with "/"`);
     }
     grantee.grantPrincipal.addToPolicy({
-      sid: sidFor(this, label, prefix),
+      sid: sidFor(this, label, this.sidQualifier(prefix)),
       actions,
       resources: [`${this.arn}/${prefix}*`],
     });
+  }
+
+  /**
+   * A prefix as a statement id qualifier. A Terraform expression (a variable) is named by what
+   * it refers to (`${var.upload_prefix}` gives VarUploadPrefix), so the id is the same in every
+   * synth, whatever else the app holds.
+   */
+  private sidQualifier(prefix: string): string {
+    if (!Token.isUnresolved(prefix)) return prefix;
+    return String(
+      Tokenization.resolve(prefix, {
+        scope: TerraformStack.of(this),
+        resolver: new DefaultTokenResolver(new StringConcat()),
+        preparing: false,
+      }),
+    );
   }
 
   /**
@@ -197,7 +264,9 @@ export class Bucket extends Construct {
    */
   notifyFunction(fn: LambdaFunction, props: { prefix: string; suffix: string; sourceAccount: string }): void {
     if (this.notification) {
-      throw new Error(`${this.node.path}: one bucket notification per bucket; add targets to it instead`);
+      throw new Error(
+        `${this.node.path}: one bucket notification per bucket (EventBridge included); add targets to it instead`,
+      );
     }
     const permission = fn.allowInvokeFrom(sidFor(this, "AllowS3Invoke"), {
       principal: "s3.amazonaws.com",

@@ -5,7 +5,7 @@ import zlib from "node:zlib";
 
 /** A bundled Node.js handler, zipped: what a zip Lambda function deploys. */
 export interface NodeBundle {
-  /** Absolute path of the zip (one file, `index.js`). */
+  /** Absolute path of the zip (one file, `index.js` unless another `zipPath` was asked for). */
   readonly zipFile: string;
   /** base64(sha256(zip)): Lambda's `source_code_hash`. */
   readonly sha256: string;
@@ -20,6 +20,11 @@ export interface BundleOptions {
   readonly outDir: string;
   /** esbuild target. @default "node22" */
   readonly target?: string;
+  /**
+   * Path of the bundled file inside the zip, e.g. `nodejs/node_modules/<name>/index.js` for a
+   * Lambda layer's Node.js module. @default "index.js" (a function's handler file)
+   */
+  readonly zipPath?: string;
 }
 
 interface Manifest {
@@ -47,9 +52,11 @@ function stamp(file: string): string {
  * so a re-plan without code changes is clean and a code change updates the function.
  */
 export function bundleNodeHandler(options: BundleOptions): NodeBundle {
-  const { entry, outDir, target = "node22" } = options;
+  const { entry, outDir, target = "node22", zipPath = "index.js" } = options;
   if (!fs.existsSync(entry)) throw new Error(`bundle: handler entry ${entry} does not exist`);
-  const name = `${path.basename(entry).replace(/\.[jt]s$/, "")}-${createHash("sha256").update(entry).digest("hex").slice(0, 8)}`;
+  // The same entry zipped under another path is another bundle (the default keeps its old name).
+  const identity = zipPath === "index.js" ? entry : `${entry}\u0000${zipPath}`;
+  const name = `${path.basename(entry).replace(/\.[jt]s$/, "")}-${createHash("sha256").update(identity).digest("hex").slice(0, 8)}`;
   const zipFile = path.join(outDir, `${name}.zip`);
   const manifestFile = path.join(outDir, `${name}.json`);
   try {
@@ -78,7 +85,7 @@ export function bundleNodeHandler(options: BundleOptions): NodeBundle {
   });
   const code = result.outputFiles.find((f) => f.path.endsWith("index.js"));
   if (!code) throw new Error(`bundle: esbuild produced no index.js for ${entry}`);
-  const zip = deterministicZip([{ name: "index.js", data: Buffer.from(code.contents) }]);
+  const zip = deterministicZip([{ name: zipPath, data: Buffer.from(code.contents) }]);
   const sha256 = createHash("sha256").update(zip).digest("base64");
   const cwd = process.cwd();
   const inputs = Object.fromEntries(

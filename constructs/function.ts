@@ -5,7 +5,7 @@ import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-
 import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { AssetType, type ITerraformDependable, TerraformAsset } from "cdktf";
+import { AssetType, type ITerraformDependable, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
 import { bundleNodeHandler } from "./bundle";
 import {
@@ -26,6 +26,13 @@ export interface ImageCode {
   readonly imageUri: string;
   /** Image CMD override (the handler this function runs). */
   readonly command?: readonly string[];
+  /**
+   * Who moves the image once the function exists. `pipeline`: a CD pipeline updates the code
+   * (UpdateFunctionCode with a new tag); Terraform deploys `imageUri` only when it creates the
+   * function and then ignores `image_uri` (`lifecycle.ignore_changes`), so a plan after a deploy
+   * stays clean. @default "terraform"
+   */
+  readonly updatedBy?: "terraform" | "pipeline";
 }
 
 /**
@@ -85,6 +92,11 @@ export interface FunctionProps {
   readonly asyncRetryAttempts?: number;
   /** Publish a version on every code or configuration change (for aliases). @default false */
   readonly publish?: boolean;
+  /**
+   * Layer version ARNs the function runs with (at most 5), e.g. `layer.arns` of a LayerVersion,
+   * which may be a Terraform list that is empty when the layer is switched off. @default none
+   */
+  readonly layers?: readonly string[];
   readonly description?: string;
 }
 
@@ -120,6 +132,7 @@ export class LambdaFunction extends Construct implements IGrantable {
       deadLetterQueue = true,
       asyncRetryAttempts,
       publish = false,
+      layers,
       description,
     } = props;
     const where = this.node.path;
@@ -136,6 +149,9 @@ export class LambdaFunction extends Construct implements IGrantable {
       throw new Error(`${where}: asyncRetryAttempts ${asyncRetryAttempts} must be 0, 1 or 2`);
     }
     assertRetention(where, logRetentionDays);
+    if (layers && !Token.isUnresolved(layers) && layers.length > 5) {
+      throw new Error(`${where}: ${layers.length} layers given; Lambda allows at most 5`);
+    }
 
     this.environment = mergeEnvironment(where, environment, uses);
     if (expectedEnvironment) {
@@ -195,12 +211,16 @@ export class LambdaFunction extends Construct implements IGrantable {
       memorySize,
       architectures: [architecture],
       publish,
+      layers: layers ? [...layers] : undefined,
       ...this.codeConfig(code),
       environment: Object.keys(this.environment).length ? { variables: { ...this.environment } } : undefined,
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
       tracingConfig: tracing ? { mode: "Active" } : undefined,
       deadLetterConfig: this.deadLetterQueue ? { targetArn: this.deadLetterQueue.arn } : undefined,
       dependsOn,
+      ...(code.kind === "image" && code.updatedBy === "pipeline"
+        ? { lifecycle: { ignoreChanges: ["image_uri"] } }
+        : {}),
     });
     if (asyncRetryAttempts !== undefined) {
       new LambdaFunctionEventInvokeConfig(this, "AsyncInvokeConfig", {
@@ -245,6 +265,16 @@ export class LambdaFunction extends Construct implements IGrantable {
 
   get arn(): string {
     return this.resource.arn;
+  }
+
+  /** The ARN API Gateway integrations call (the unqualified function). */
+  get invokeArn(): string {
+    return this.resource.invokeArn;
+  }
+
+  /** The latest published version (with `publish: true`), e.g. for an Alias. */
+  get version(): string {
+    return this.resource.version;
   }
 
   /** Lets `grantee` invoke this function (any version or alias). */

@@ -3,7 +3,8 @@ import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-in
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { Construct } from "constructs";
+import type { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { Construct, type IConstruct } from "constructs";
 import type { LambdaFunction } from "./function";
 import { Role } from "./iam";
 import { assertRetention, fitName, NAME_LIMITS, pascalId } from "./names";
@@ -18,6 +19,19 @@ export interface LambdaRouteOptions {
   /** Path starting with "/", e.g. `/orders/{id}`. */
   readonly path: string;
   readonly fn: LambdaFunction;
+  /** @default "AWS_IAM" */
+  readonly authorization?: RouteAuthorization;
+}
+
+/** What a Lambda proxy integration can call: a function, or an alias of one (`Alias`). */
+export interface LambdaTarget extends IConstruct {
+  readonly invokeArn: string;
+  allowInvokeFrom(id: string, props: { readonly principal: string; readonly sourceArn: string }): LambdaPermission;
+}
+
+export interface DefaultRouteOptions {
+  /** Answers every request no other route matches (Lambda proxy, payload format 2.0). */
+  readonly target: LambdaTarget;
   /** @default "AWS_IAM" */
   readonly authorization?: RouteAuthorization;
 }
@@ -49,6 +63,8 @@ export interface CorsOptions {
   readonly allowMethods?: readonly string[];
   /** @default content-type, authorization */
   readonly allowHeaders?: readonly string[];
+  /** Response headers browsers may read besides the simple ones (e.g. `location`). @default none */
+  readonly exposeHeaders?: readonly string[];
   /** How long browsers cache a preflight answer. @default 300 */
   readonly maxAgeSeconds?: number;
 }
@@ -76,6 +92,7 @@ export class HttpApi extends Construct {
             allowOrigins: [...cors.allowOrigins],
             allowMethods: [...(cors.allowMethods ?? ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])],
             allowHeaders: [...(cors.allowHeaders ?? ["content-type", "authorization"])],
+            ...(cors.exposeHeaders?.length ? { exposeHeaders: [...cors.exposeHeaders] } : {}),
             maxAge: cors.maxAgeSeconds ?? 300,
           }
         : undefined,
@@ -166,6 +183,29 @@ export class HttpApi extends Construct {
       dependsOn: role.policyDependable ? [role.policyDependable] : [],
     });
     return this.route(routeId, `${method} ${path}`, integration, authorization);
+  }
+
+  /**
+   * The catch-all `$default` route: every request no other route matches goes to `target` (a
+   * function or an alias; the target does its own routing). The invoke permission is for that
+   * target only (an alias: its qualifier) and for this API's `$default` route only.
+   */
+  addDefaultRoute(options: DefaultRouteOptions): Apigatewayv2Route {
+    const { target, authorization = "AWS_IAM" } = options;
+    if (this.node.tryFindChild("RouteDefault")) throw new Error(`${this.node.path}: the $default route exists already`);
+    const integration = new Apigatewayv2Integration(this, "DefaultIntegration", {
+      apiId: this.resource.id,
+      integrationType: "AWS_PROXY",
+      integrationUri: target.invokeArn,
+      integrationMethod: "POST",
+      payloadFormatVersion: "2.0",
+    });
+    const route = this.route("Default", "$default", integration, authorization);
+    target.allowInvokeFrom(`AllowApiGateway${pascalId(this.node.id)}Default`, {
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.resource.executionArn}/*/$default`,
+    });
+    return route;
   }
 
   private checkPath(path: string): void {

@@ -1,5 +1,6 @@
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy";
 import { Construct } from "constructs";
 
 export interface RepositoryProps {
@@ -41,6 +42,32 @@ export class Repository extends Construct {
             description: `Keep only the last ${keepImages} images`,
             selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keepImages },
             action: { type: "expire" },
+          },
+        ],
+      }),
+    });
+  }
+
+  /**
+   * Lets Lambda pull this repository's images for exactly the given functions (a repository
+   * policy for the lambda.amazonaws.com service, limited by aws:SourceArn). Without it, Lambda
+   * adds such a statement itself when a function is created or its image updated, which needs
+   * ecr:SetRepositoryPolicy on whoever deploys. One call per repository.
+   */
+  allowLambdaPull(functionArns: readonly string[]): EcrRepositoryPolicy {
+    if (functionArns.length === 0) throw new Error(`${this.node.path}: name at least one function ARN`);
+    if (this.node.tryFindChild("Policy")) throw new Error(`${this.node.path}: allowLambdaPull was called already`);
+    return new EcrRepositoryPolicy(this, "Policy", {
+      repository: this.resource.name,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "LambdaPull",
+            Effect: "Allow",
+            Principal: { Service: "lambda.amazonaws.com" },
+            Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            Condition: { StringLike: { "aws:SourceArn": functionArns.flatMap((arn) => [arn, `${arn}:*`]) } },
           },
         ],
       }),

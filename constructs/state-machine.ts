@@ -33,14 +33,23 @@ export interface Catcher {
 interface StateBase {
   readonly Comment?: string;
 }
+/**
+ * The grant a Task state may carry for the service it calls (an SNS topic's publish, say). The
+ * state machine gives it to its role. A symbol key: JSON.stringify never writes it, so the
+ * definition stays pure ASL.
+ */
+export const TASK_GRANT: unique symbol = Symbol("constructs.taskGrant");
+
 export interface TaskState extends StateBase {
+  readonly [TASK_GRANT]?: (grantee: IGrantable) => void;
   readonly Type: "Task";
   readonly Resource: string;
   readonly Parameters?: Readonly<Record<string, unknown>>;
   readonly OutputPath?: string;
   readonly TimeoutSeconds?: number;
   readonly ResultSelector?: Readonly<Record<string, unknown>>;
-  readonly ResultPath?: string;
+  /** Where the result goes in the state data; null keeps the input unchanged. */
+  readonly ResultPath?: string | null;
   readonly Retry?: readonly Retrier[];
   readonly Catch?: readonly Catcher[];
   readonly Next?: string;
@@ -82,7 +91,25 @@ export interface FailState extends StateBase {
   /** JSONPath of the cause in the state input (instead of a fixed Cause). */
   readonly CausePath?: string;
 }
-export type State = TaskState | PassState | ChoiceState | WaitState | SucceedState | FailState;
+/** One branch of a Parallel state: a state machine of its own (no TimeoutSeconds). */
+export interface Branch {
+  readonly Comment?: string;
+  readonly StartAt: string;
+  readonly States: Readonly<Record<string, State>>;
+}
+/** Runs its branches at once on the same input; the output is the array of their outputs, in order. */
+export interface ParallelState extends StateBase {
+  readonly Type: "Parallel";
+  readonly Branches: readonly Branch[];
+  readonly ResultSelector?: Readonly<Record<string, unknown>>;
+  readonly ResultPath?: string | null;
+  readonly OutputPath?: string;
+  readonly Retry?: readonly Retrier[];
+  readonly Catch?: readonly Catcher[];
+  readonly Next?: string;
+  readonly End?: true;
+}
+export type State = TaskState | PassState | ChoiceState | WaitState | SucceedState | FailState | ParallelState;
 
 export interface StateMachineDefinition {
   readonly Comment?: string;
@@ -137,6 +164,73 @@ export function lambdaInvokeTask(fn: LambdaFunction, options: LambdaTaskOptions 
   };
 }
 
+/** A topic a state machine can publish to (the Topic construct is one). */
+export interface PublishTarget {
+  readonly topicArn: string;
+  grantPublish(grantee: IGrantable): void;
+}
+
+export interface SnsPublishOptions {
+  /** A fixed subject (at most 100 ASCII characters). @default none */
+  readonly subject?: string;
+  /** A fixed message. Exactly one of `message` and `messagePath`. */
+  readonly message?: string;
+  /** A JSONPath or intrinsic (e.g. `States.JsonToString($)`) giving the message from the state data. */
+  readonly messagePath?: string;
+  /** The next state; omit to end the execution. */
+  readonly next?: string;
+  /** Where SNS's answer goes. @default null (the state data passes on unchanged) */
+  readonly resultPath?: string | null;
+  /** Retries besides throttling (always retried). @default [] */
+  readonly retry?: readonly Retrier[];
+  readonly catch?: readonly Catcher[];
+}
+
+/** SNS errors worth retrying: throttling and the service's own failures. */
+export const SNS_TRANSIENT_RETRY: Retrier = {
+  ErrorEquals: ["SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KmsThrottlingException"],
+  IntervalSeconds: 2,
+  MaxAttempts: 4,
+  BackoffRate: 2,
+  JitterStrategy: "FULL",
+};
+
+/**
+ * A Task state publishing to `topic` (the optimized `sns:publish` integration). It carries its
+ * grant: the state machine's role may publish to exactly this topic.
+ */
+export function snsPublishTask(topic: PublishTarget, options: SnsPublishOptions): TaskState {
+  if ((options.message === undefined) === (options.messagePath === undefined)) {
+    throw new Error("snsPublishTask: give exactly one of message and messagePath");
+  }
+  if (options.subject !== undefined && !/^[\x20-\x7E]{1,100}$/.test(options.subject)) {
+    throw new Error(`snsPublishTask: subject "${options.subject}" must be 1-100 printable ASCII characters`);
+  }
+  return {
+    [TASK_GRANT]: (grantee: IGrantable) => topic.grantPublish(grantee),
+    Type: "Task",
+    Resource: "arn:aws:states:::sns:publish",
+    Parameters: {
+      TopicArn: topic.topicArn,
+      ...(options.subject !== undefined ? { Subject: options.subject } : {}),
+      ...(options.message !== undefined ? { Message: options.message } : { "Message.$": options.messagePath }),
+    },
+    ResultPath: options.resultPath === undefined ? null : options.resultPath,
+    Retry: [SNS_TRANSIENT_RETRY, ...(options.retry ?? [])],
+    ...(options.catch?.length ? { Catch: [...options.catch] } : {}),
+    ...(options.next ? { Next: options.next } : { End: true as const }),
+  };
+}
+
+/** The grants the definition's tasks carry (Parallel branches included). */
+export function taskGrants(states: Readonly<Record<string, State>>): ((grantee: IGrantable) => void)[] {
+  return Object.values(states).flatMap((state) => {
+    if (state.Type === "Task") return state[TASK_GRANT] ? [state[TASK_GRANT]] : [];
+    if (state.Type === "Parallel") return state.Branches.flatMap((b) => taskGrants(b.States));
+    return [];
+  });
+}
+
 /** Checks that every transition names a state, a terminal state exists, and nothing is unreachable. */
 export function validateDefinition(definition: StateMachineDefinition): string[] {
   const problems: string[] = [];
@@ -151,6 +245,8 @@ export function validateDefinition(definition: StateMachineDefinition): string[]
         return [...state.Choices.map((c) => c.Next), ...(state.Default ? [state.Default] : [])];
       case "Wait":
         return [state.Next];
+      case "Parallel":
+        return [...(state.Next ? [state.Next] : []), ...(state.Catch ?? []).map((c) => c.Next)];
       default:
         return [];
     }
@@ -161,10 +257,18 @@ export function validateDefinition(definition: StateMachineDefinition): string[]
   }
   for (const [name, state] of Object.entries(definition.States)) {
     for (const t of targets(state)) if (!names.has(t)) problems.push(`state "${name}" goes to unknown state "${t}"`);
-    if ((state.Type === "Task" || state.Type === "Pass") && !state.Next === !state.End) {
+    if ((state.Type === "Task" || state.Type === "Pass" || state.Type === "Parallel") && !state.Next === !state.End) {
       problems.push(`${state.Type.toLowerCase()} "${name}" needs exactly one of Next or End`);
     }
     if (state.Type === "Choice" && state.Choices.length === 0) problems.push(`choice "${name}" has no rules`);
+    if (state.Type === "Parallel") {
+      if (state.Branches.length === 0) problems.push(`parallel "${name}" has no branches`);
+      state.Branches.forEach((branch, i) => {
+        for (const p of validateDefinition({ ...branch, TimeoutSeconds: 1 })) {
+          problems.push(`parallel "${name}" branch ${i}: ${p}`);
+        }
+      });
+    }
   }
   if (
     !Object.values(definition.States).some((s) => s.Type === "Succeed" || s.Type === "Fail" || ("End" in s && s.End))
@@ -232,6 +336,7 @@ export class StateMachine extends Construct implements IGrantable {
 
     this.role = new Role(this, "Role", { roleName, assumedBy: { service: "states.amazonaws.com" } });
     for (const fn of invokes) fn.grantInvoke(this.role);
+    for (const grant of taskGrants(definition.States)) grant(this.role);
     this.role.addToPolicy({
       sid: "DeliverLogs",
       actions: [

@@ -1,4 +1,5 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import type { IResolvable } from "cdktf";
 import { Construct } from "constructs";
 import { type IGrantable, sidFor, type Use, use } from "./iam";
 
@@ -25,8 +26,11 @@ export interface TableProps {
   /** Attribute holding an epoch-seconds expiry; enables TTL. @default no TTL */
   readonly ttlAttribute?: string;
   readonly globalSecondaryIndexes?: readonly GlobalSecondaryIndex[];
-  /** Point-in-time recovery. @default true */
-  readonly pointInTimeRecovery?: boolean;
+  /**
+   * Point-in-time recovery: a boolean, or a Terraform boolean (a variable's `booleanValue`) to
+   * switch it at plan time. @default true
+   */
+  readonly pointInTimeRecovery?: boolean | IResolvable;
   /** Refuse `terraform destroy` on the table. @default false */
   readonly deletionProtection?: boolean;
 }

@@ -1,3 +1,4 @@
+import { TerraformVariable } from "cdktf";
 import { Bucket } from "../../constructs/bucket";
 import { Role } from "../../constructs/iam";
 import { newStack, statementsOf } from "../support/constructs";
@@ -32,5 +33,47 @@ describe("Bucket", () => {
       actions: ["s3:PutObject"],
       resources: [expect.stringMatching(/\.arn\}\/tmp\/exec\/\*$/)],
     });
+  });
+
+  test("browser CORS and EventBridge notifications on request; EventBridge takes the bucket's one notification", () => {
+    const stack = newStack();
+    const bucket = new Bucket(stack, "B", {
+      bucketName: "good-name",
+      eventBridge: true,
+      cors: [{ allowedOrigins: ["https://app.example.com"], allowedMethods: ["GET", "PUT"] }],
+    });
+    const json = toJson(stack);
+    expect(Object.values(json.resource.aws_s3_bucket_notification)[0]).toMatchObject({ eventbridge: true });
+    expect(Object.values(json.resource.aws_s3_bucket_cors_configuration)[0].cors_rule).toEqual([
+      {
+        allowed_origins: ["https://app.example.com"],
+        allowed_methods: ["GET", "PUT"],
+        allowed_headers: ["*"],
+        expose_headers: ["ETag"],
+        max_age_seconds: 3000,
+      },
+    ]);
+    const fnStack = newStack();
+    const plain = new Bucket(fnStack, "P", { bucketName: "plain-name" });
+    expect(toJson(fnStack).resource.aws_s3_bucket_notification).toBeUndefined();
+    expect(toJson(fnStack).resource.aws_s3_bucket_cors_configuration).toBeUndefined();
+    void plain;
+    void bucket;
+  });
+
+  test("prefixes may be Terraform variables: grants scope to them, statement ids name the variable; delete needs a prefix", () => {
+    const stack = newStack();
+    const prefix = new TerraformVariable(stack, "upload_prefix", { type: "string", default: "uploads/" });
+    const bucket = new Bucket(stack, "B", { bucketName: "good-name" });
+    const role = new Role(stack, "R", { roleName: "r", assumedBy: { service: "lambda.amazonaws.com" } });
+    bucket.grantDelete(role, prefix.stringValue);
+    bucket.grantList(role, prefix.stringValue);
+    expect(() => bucket.grantDelete(role, "")).toThrow(/grantDelete needs a prefix/);
+    const statements = statementsOf(toJson(stack), "R_PolicyDocument");
+    expect(statements.map((s) => [s.sid, s.actions, s.resources])).toEqual([
+      ["DeleteBVarUploadPrefix", ["s3:DeleteObject"], [expect.stringMatching(/\.arn\}\/\$\{var\.upload_prefix\}\*$/)]],
+      ["ListBVarUploadPrefix", ["s3:ListBucket"], [expect.stringMatching(/aws_s3_bucket\.B_\w+\.arn/)]],
+    ]);
+    expect(statements[1].condition[0].values).toEqual(["${var.upload_prefix}*"]);
   });
 });

@@ -1,5 +1,12 @@
 import { LambdaFunction } from "../../constructs/function";
-import { lambdaInvokeTask, StateMachine, validateDefinition } from "../../constructs/state-machine";
+import {
+  lambdaInvokeTask,
+  StateMachine,
+  snsPublishTask,
+  TASK_GRANT,
+  validateDefinition,
+} from "../../constructs/state-machine";
+import { Topic } from "../../constructs/topic";
 import { imageCode, newStack, statementsOf } from "../support/constructs";
 import { toJson } from "../support/synth";
 
@@ -43,5 +50,63 @@ describe("StateMachine", () => {
           definition: { StartAt: "Missing", TimeoutSeconds: 60, States: { Done: { Type: "Succeed" } } },
         }),
     ).toThrow(/test\/Sm: invalid state machine definition: StartAt "Missing" is not a state/);
+  });
+
+  test("Parallel states: branches are validated as machines of their own; Next or End is required", () => {
+    const branch = { StartAt: "X", States: { X: { Type: "Wait" as const, Seconds: 1, Next: "Y" } } };
+    expect(
+      validateDefinition({
+        StartAt: "P",
+        TimeoutSeconds: 60,
+        States: { P: { Type: "Parallel", Branches: [branch] }, Done: { Type: "Succeed" } },
+      }),
+    ).toEqual([
+      'parallel "P" needs exactly one of Next or End',
+      'parallel "P" branch 0: state "X" goes to unknown state "Y"',
+      'parallel "P" branch 0: no state ends the execution',
+      'state "Done" is unreachable',
+    ]);
+  });
+
+  test("an SNS publish task carries its grant: the role may publish to exactly that topic; the ASL has no trace of it", () => {
+    const stack = newStack();
+    const alerts = new Topic(stack, "Alerts", { topicName: "alerts" });
+    new Topic(stack, "Other", { topicName: "other" });
+    const task = snsPublishTask(alerts, { subject: "Failed", messagePath: "States.JsonToString($)" });
+    expect(typeof task[TASK_GRANT]).toBe("function");
+    expect(() => snsPublishTask(alerts, {})).toThrow(/exactly one of message and messagePath/);
+    expect(() => snsPublishTask(alerts, { message: "m", subject: "x".repeat(101) })).toThrow(/1-100 printable ASCII/);
+    const sm = new StateMachine(stack, "Sm", {
+      stateMachineName: "sm",
+      invokes: [],
+      definition: {
+        StartAt: "Both",
+        TimeoutSeconds: 60,
+        States: {
+          Both: {
+            Type: "Parallel",
+            Branches: [{ StartAt: "Tell", States: { Tell: task } }],
+            End: true,
+          },
+        },
+      },
+    });
+    const definition = JSON.parse(sm.definitionJson);
+    expect(definition.States.Both.Branches[0].States.Tell).toEqual({
+      Type: "Task",
+      Resource: "arn:aws:states:::sns:publish",
+      Parameters: {
+        TopicArn: alerts.topicArn,
+        Subject: "Failed",
+        "Message.$": "States.JsonToString($)",
+      },
+      ResultPath: null,
+      Retry: [expect.objectContaining({ ErrorEquals: expect.arrayContaining(["SNS.ThrottledException"]) })],
+      End: true,
+    });
+    const publish = statementsOf(toJson(stack), "Sm_Role").filter((s) => s.actions.includes("sns:Publish"));
+    expect(publish).toEqual([
+      expect.objectContaining({ resources: [expect.stringMatching(/^\$\{aws_sns_topic\.Alerts_\w+\.arn\}$/)] }),
+    ]);
   });
 });
