@@ -10,12 +10,18 @@
  */
 import { LOG_RETENTION_DAYS, s3BucketNameProblem } from "../constructs/names";
 import { type IacCiSettings, readIacCiSettings } from "./iac-ci";
+import { type ModelShareSettings, readModelShareSettings } from "./model-share";
+import { readSalesPlatformSettings, type SalesPlatformSettings } from "./sales-platform";
 import { ConfigError, type ConfigSource, matches, oneOf, SettingsReader } from "./settings";
 import { readSfnPipelineSettings, type SfnPipelineSettings } from "./sfn-pipeline";
+import { readTripAssistantSettings, type TripAssistantSettings } from "./trip-assistant";
 
 export type { IacCiSettings } from "./iac-ci";
+export type { ModelShareSettings } from "./model-share";
+export type { SalesPlatformSettings } from "./sales-platform";
 export { ConfigError, type ConfigSource } from "./settings";
 export type { SfnPipelineSettings } from "./sfn-pipeline";
+export type { TripAssistantSettings } from "./trip-assistant";
 export { LOG_RETENTION_DAYS, s3BucketNameProblem };
 
 export const ENVIRONMENTS = ["dev", "stage", "prod"] as const;
@@ -55,6 +61,9 @@ export interface AppConfig {
   readonly platform: PlatformConfig;
   readonly iacCi: IacCiSettings;
   readonly sfnPipeline: SfnPipelineSettings;
+  readonly modelShare: ModelShareSettings;
+  readonly salesPlatform: SalesPlatformSettings;
+  readonly tripAssistant: TripAssistantSettings;
 }
 
 /** The shared settings' names. The `IAC_CI_` names predate the other systems and are kept. */
@@ -87,6 +96,9 @@ export function loadConfig(source: ConfigSource = { env: process.env }): AppConf
   const r = new SettingsReader(source);
   const iacCi = readIacCiSettings(r);
   const sfnPipeline = readSfnPipelineSettings(r);
+  const modelShare = readModelShareSettings(r);
+  const salesPlatform = readSalesPlatformSettings(r);
+  const tripAssistant = readTripAssistantSettings(r);
   const S = PLATFORM_SETTINGS;
   // The platform's own names (state store, GitHub roles) were always iac-ci's prefix.
   const platformPrefix = iacCi.prefix;
@@ -151,6 +163,9 @@ export function loadConfig(source: ConfigSource = { env: process.env }): AppConf
     },
     iacCi,
     sfnPipeline,
+    modelShare,
+    salesPlatform,
+    tripAssistant,
   };
 }
 

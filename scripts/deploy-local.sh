@@ -23,6 +23,11 @@ echo "[deploy-local] emulator at $endpoint" >&2
 export IAC_CI_AWS_ENDPOINT="$endpoint"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION="${IAC_CI_REGION:-us-east-1}"
 unset AWS_PROFILE AWS_SESSION_TOKEN
+# Deploy-time inputs without a default, for the emulator only (real deploys pass their own):
+# the sales platform's bucket base name and alert address, trip-assistant's key and first image.
+export TF_VAR_s3_bucket_name="${TF_VAR_s3_bucket_name:-sales-local}"
+export TF_VAR_alert_email="${TF_VAR_alert_email:-ops@example.com}"
+echo "[deploy-local] sales-platform: s3_bucket_name=$TF_VAR_s3_bucket_name alert_email=$TF_VAR_alert_email (TF_VAR_* to change)" >&2
 out="$EMULATOR_HOME/cdktf.out"
 start=$(date +%s)
 

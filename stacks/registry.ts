@@ -11,9 +11,16 @@ import { Role } from "../constructs/iam";
 import { DeployStack } from "./iac-ci/deploy-stack";
 import { EcrStack } from "./iac-ci/ecr-stack";
 import { iacCiNames } from "./iac-ci/names";
+import { ModelShareStack } from "./model-share/model-share-stack";
+import { modelShareNames } from "./model-share/names";
 import { BootstrapStack, type SystemPrefixes } from "./platform/bootstrap-stack";
+import { salesPlatformNames } from "./sales-platform/names";
+import { SalesPlatformStack } from "./sales-platform/sales-platform-stack";
 import { sfnPipelineNames } from "./sfn-pipeline/names";
 import { SfnPipelineStack } from "./sfn-pipeline/pipeline-stack";
+import { TripAssistantStack } from "./trip-assistant/app-stack";
+import { TripAssistantEcrStack } from "./trip-assistant/ecr-stack";
+import { tripAssistantNames } from "./trip-assistant/names";
 
 export interface SystemEntry {
   /** The seed the system comes from. */
@@ -35,6 +42,21 @@ export const SYSTEMS = {
     seed: "000",
     description: "two Lambdas run in order by a Step Functions state machine",
     prefixes: sfnPipelineNames,
+  },
+  "model-share": {
+    seed: "003",
+    description: "playground API: HTTP API, one TypeScript Lambda, DynamoDB, optional layer",
+    prefixes: modelShareNames,
+  },
+  "sales-platform": {
+    seed: "001",
+    description: "sales data platform: event-driven ETL, daily analysis (Bedrock), REST API, SNS alerts",
+    prefixes: salesPlatformNames,
+  },
+  "trip-assistant": {
+    seed: "004",
+    description: "trip assistant: HTTP API -> API Lambda -> agent Lambda (OpenAI), image functions with live aliases",
+    prefixes: tripAssistantNames,
   },
 } as const satisfies Record<string, SystemEntry>;
 export type SystemId = keyof typeof SYSTEMS;
@@ -78,6 +100,30 @@ export const STACKS: readonly StackEntry[] = [
     system: "sfn-pipeline",
     dependsOn: [BOOTSTRAP_STACK],
     build: (scope, config) => new SfnPipelineStack(scope, "sfn-pipeline", config),
+  },
+  {
+    name: "model-share",
+    system: "model-share",
+    dependsOn: [BOOTSTRAP_STACK],
+    build: (scope, config) => new ModelShareStack(scope, "model-share", config),
+  },
+  {
+    name: "sales-platform",
+    system: "sales-platform",
+    dependsOn: [BOOTSTRAP_STACK],
+    build: (scope, config) => new SalesPlatformStack(scope, "sales-platform", config),
+  },
+  {
+    name: "trip-assistant-ecr",
+    system: "trip-assistant",
+    dependsOn: [BOOTSTRAP_STACK],
+    build: (scope, config) => new TripAssistantEcrStack(scope, "trip-assistant-ecr", config),
+  },
+  {
+    name: "trip-assistant",
+    system: "trip-assistant",
+    dependsOn: [BOOTSTRAP_STACK, "trip-assistant-ecr"],
+    build: (scope, config) => new TripAssistantStack(scope, "trip-assistant", config),
   },
 ];
 

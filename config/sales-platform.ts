@@ -1,0 +1,55 @@
+/**
+ * Settings of the sales data platform (seed 001): names and structure, fixed at synth. The
+ * seed's deploy-time inputs (s3_bucket_name, alert_email, prefixes, expected_stores, the model,
+ * the schedule, ...) are Terraform variables of the stack, not settings.
+ */
+import { matches, oneOf, type SettingsReader } from "./settings";
+
+export const SALES_PLATFORM_AUTHORIZATIONS = ["NONE", "AWS_IAM"] as const;
+export type SalesPlatformAuthorization = (typeof SALES_PLATFORM_AUTHORIZATIONS)[number];
+
+export interface SalesPlatformSettings {
+  /** Function, role, table, topic, state machine and API names are `<prefix>-<env>-<what>`. */
+  readonly prefix: string;
+  /**
+   * Authorization of the REST API's five routes: NONE (the seed: the frontend calls it from the
+   * browser; CORS-restricted to `frontend_origin` and throttled) or AWS_IAM (SigV4-signed callers).
+   */
+  readonly apiAuthorization: SalesPlatformAuthorization;
+  /**
+   * Whether the stack sets the region's API Gateway account setting (the CloudWatch role stage
+   * logging needs). One per account and region: turn it off when the account has it already.
+   */
+  readonly manageApiGatewayAccount: boolean;
+}
+
+export const SALES_PLATFORM_SETTINGS = {
+  prefix: { env: "SALES_PLATFORM_PREFIX", context: "sales-platform:prefix" },
+  apiAuthorization: { env: "SALES_PLATFORM_API_AUTHORIZATION", context: "sales-platform:apiAuthorization" },
+  manageApiGatewayAccount: {
+    env: "SALES_PLATFORM_MANAGE_API_GATEWAY_ACCOUNT",
+    context: "sales-platform:manageApiGatewayAccount",
+  },
+} as const;
+
+export function readSalesPlatformSettings(r: SettingsReader): SalesPlatformSettings {
+  const S = SALES_PLATFORM_SETTINGS;
+  return {
+    // 2-20 characters keeps `<prefix>-<env>-generate-recommendations` (the longest function
+    // name) within Lambda's 64 without shortening; longer names would still be fitted.
+    prefix: r.string(
+      S.prefix,
+      "sales",
+      matches(
+        /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/,
+        "must be 2-20 characters of lowercase letters, digits and hyphens, starting with a letter",
+      ),
+    ),
+    apiAuthorization: r.string(
+      S.apiAuthorization,
+      "NONE",
+      oneOf(SALES_PLATFORM_AUTHORIZATIONS),
+    ) as SalesPlatformAuthorization,
+    manageApiGatewayAccount: r.boolean(S.manageApiGatewayAccount, true),
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The scheduled fallback (EventBridge, the seed's daily_analysis_schedule): starts today's daily
+ * analysis, "today" in daily_analysis_timezone, unless it already ran because every store had
+ * reported. Safe to run any number of times a day. An event may name a date ({"date": ...}) to
+ * analyse another day.
+ */
+import { requireEnv } from "../shared/env";
+import { ENV, ERRORS } from "./contract";
+import { type StartOutcome, startDailyAnalysisOnce } from "./lib/daily-run";
+import { isDate, todayIn } from "./lib/dates";
+
+export class InvalidInput extends Error {
+  override name = ERRORS.invalidInput;
+}
+
+export async function handler(event: unknown, _context?: unknown, now: Date = new Date()): Promise<StartOutcome> {
+  const asked = (event as { date?: unknown } | null)?.date;
+  if (asked !== undefined && !isDate(asked)) throw new InvalidInput("date must be YYYY-MM-DD when given");
+  const date = asked ?? todayIn(requireEnv(ENV.timezone), now);
+  return startDailyAnalysisOnce(date, asked === undefined ? "schedule" : "manual", now);
+}

@@ -1,0 +1,26 @@
+import type { AppConfig } from "../../config";
+
+/** The seed's defaults the stacks keep as Terraform variable defaults. */
+export const SEED_DEFAULTS = { region: "us-east-2" } as const;
+
+/**
+ * The trip assistant's names: the seed's `<project>-<what>-<env>`. Every name starts with the
+ * project name (the GitHub roles of 00-bootstrap are scoped to that prefix).
+ */
+export function tripAssistantNames(config: AppConfig) {
+  const project = config.tripAssistant.projectName;
+  const env = config.platform.environment;
+  return {
+    namePrefix: project,
+    /** State keys: `trip-assistant/<env>/<stack>.tfstate`. */
+    statePrefix: "trip-assistant",
+    environment: env,
+    /** Function and repository of the agent, and of the API (the seed names both alike). */
+    agent: `${project}-agent-${env}`,
+    api: `${project}-api-${env}`,
+    httpApi: `${project}-${env}`,
+    parameter: `/${project}/${env}/openai-api-key`,
+    /** The CD pipeline's role (GitHub OIDC). */
+    deployRole: `${project}-github-deploy-${env}`,
+  };
+}
