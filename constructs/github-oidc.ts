@@ -267,6 +267,22 @@ export class GithubOidc extends Construct {
         write: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"],
       },
       {
+        // sales-platform's optional QuickSight data sources and datasets.
+        sid: "QuickSight",
+        resources: ["datasource", "dataset"].flatMap((kind) =>
+          each((p) => `arn:aws:quicksight:${r}:${a}:${kind}/${p}-*`),
+        ),
+        read: ["quicksight:Describe*", "quicksight:ListTagsForResource"],
+        write: [
+          "quicksight:Create*",
+          "quicksight:Update*",
+          "quicksight:Delete*",
+          "quicksight:PassDataSource",
+          "quicksight:TagResource",
+          "quicksight:UntagResource",
+        ],
+      },
+      {
         // AWS-managed keys (aws/ssm for SecureStrings) are looked up by alias.
         sid: "ManagedKeys",
         resources: [`arn:aws:kms:${r}:${a}:key/*`],
@@ -283,6 +299,8 @@ export class GithubOidc extends Construct {
           `arn:aws:apigateway:${r}::/restapis`,
           `arn:aws:apigateway:${r}::/restapis/*`,
           `arn:aws:apigateway:${r}::/tags/*`,
+          // The region's API Gateway CloudWatch role (REST stage logging; sales-platform sets it).
+          `arn:aws:apigateway:${r}::/account`,
         ],
         read: ["apigateway:GET"],
         write: ["apigateway:POST", "apigateway:PATCH", "apigateway:PUT", "apigateway:DELETE"],

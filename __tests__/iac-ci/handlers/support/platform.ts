@@ -220,19 +220,4 @@ export async function objectEtag(bucket: string, key: string): Promise<string | 
   }
 }
 
-/** Captures the handlers' structured log lines (console.log / console.error) of a test. */
-export function captureLogs(): { lines: string[]; restore: () => void } {
-  const lines: string[] = [];
-  const keep = (...args: unknown[]) => {
-    lines.push(args.map(String).join(" "));
-  };
-  const log = jest.spyOn(console, "log").mockImplementation(keep);
-  const error = jest.spyOn(console, "error").mockImplementation(keep);
-  return {
-    lines,
-    restore: () => {
-      log.mockRestore();
-      error.mockRestore();
-    },
-  };
-}
+export { captureLogs } from "../../../support/logs";

@@ -129,19 +129,4 @@ export function requestEvent(route: RouteName | "unknown", options: RequestOptio
   } as APIGatewayProxyEventV2;
 }
 
-/** Captures the handler's log lines (console.log / console.error) while a test runs. */
-export function quietLogs(): { lines: string[]; restore: () => void } {
-  const lines: string[] = [];
-  const keep = (...args: unknown[]) => {
-    lines.push(args.map(String).join(" "));
-  };
-  const log = jest.spyOn(console, "log").mockImplementation(keep);
-  const error = jest.spyOn(console, "error").mockImplementation(keep);
-  return {
-    lines,
-    restore: () => {
-      log.mockRestore();
-      error.mockRestore();
-    },
-  };
-}
+export { captureLogs as quietLogs } from "../../../support/logs";

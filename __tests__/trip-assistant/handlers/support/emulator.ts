@@ -87,20 +87,4 @@ export async function queueLambdaAnswers(...payloads: string[]): Promise<void> {
   if (res.status !== 201) throw new Error(`moto lambda-simple queue: HTTP ${res.status}`);
 }
 
-/** Every console line written while capturing (to prove a secret never reaches a log). */
-export function captureLogs() {
-  const lines: string[] = [];
-  const log = jest.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    lines.push(args.map(String).join(" "));
-  });
-  const error = jest.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
-    lines.push(args.map(String).join(" "));
-  });
-  return {
-    lines,
-    restore: () => {
-      log.mockRestore();
-      error.mockRestore();
-    },
-  };
-}
+export { captureLogs } from "../../../support/logs";
