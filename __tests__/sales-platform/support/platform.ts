@@ -18,7 +18,7 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DEFAULT_PREFIXES, ENV, QUICKSIGHT_PREFIX, TABLE_KEYS } from "../../../lambdas/sales-platform/contract";
 import { storeIds } from "../../../lambdas/sales-platform/sample/generate";
-import { emulatorClientConfig, emulatorEndpoint, TEST_REGION } from "../../support/aws";
+import { emulatorClientConfig, pointSdkAtEmulator } from "../../support/aws";
 import { type SnsSubscriber, startSnsSubscriber } from "./loopback";
 
 export interface SalesPlatform {
@@ -46,13 +46,7 @@ export const clients = () => {
 
 /** Points the AWS SDK of the handlers at the emulator through the standard variables. */
 export function useEmulator(): void {
-  process.env.AWS_ENDPOINT_URL = emulatorEndpoint();
-  process.env.AWS_REGION = TEST_REGION;
-  process.env.AWS_ACCESS_KEY_ID = "testing";
-  process.env.AWS_SECRET_ACCESS_KEY = "testing";
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+  pointSdkAtEmulator();
 }
 
 export async function createSalesPlatform(prefix: string, storeCount = 11): Promise<SalesPlatform> {

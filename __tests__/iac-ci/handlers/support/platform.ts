@@ -10,7 +10,7 @@ import { CreateStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { ENV, FUNCTION_ENV, ORDER_NAME_INDEX, TABLE_KEYS } from "../../../../lambdas/iac-ci/contract";
-import { emulatorClientConfig, emulatorEndpoint, TEST_REGION } from "../../../support/aws";
+import { emulatorClientConfig, pointSdkAtEmulator, useMotoLambdaStub } from "../../../support/aws";
 
 export interface Platform {
   readonly ordersTable: string;
@@ -36,19 +36,8 @@ export const uniqueName = (prefix: string): string =>
  * and answers its payload; nothing runs).
  */
 export async function useEmulator(): Promise<void> {
-  process.env.AWS_ENDPOINT_URL = emulatorEndpoint();
-  process.env.AWS_REGION = TEST_REGION;
-  process.env.AWS_ACCESS_KEY_ID = "testing";
-  process.env.AWS_SECRET_ACCESS_KEY = "testing";
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-  const res = await fetch(`${emulatorEndpoint()}/moto-api/config`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ lambda: { use_docker: false } }),
-  });
-  if (!res.ok) throw new Error(`moto config: HTTP ${res.status}`);
+  pointSdkAtEmulator();
+  await useMotoLambdaStub();
 }
 
 export const clients = () => {

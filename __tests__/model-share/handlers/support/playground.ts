@@ -7,7 +7,7 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { ENV, ROUTES, type Route, type RouteName, routeKeyOf } from "../../../../lambdas/model-share/contract";
-import { emulatorClientConfig, emulatorEndpoint, TEST_REGION } from "../../../support/aws";
+import { emulatorClientConfig, pointSdkAtEmulator } from "../../../support/aws";
 import { type Json, resourcesOf, synthApp } from "../../../support/synth";
 
 export const uniqueName = (prefix: string): string =>
@@ -22,12 +22,7 @@ export function synthesizedTable(): Json {
 
 /** Points the AWS SDK (the handler's and the test's) at the emulator through the standard variables. */
 export function useEmulator(): void {
-  process.env.AWS_ENDPOINT_URL = emulatorEndpoint();
-  process.env.AWS_REGION = TEST_REGION;
-  process.env.AWS_ACCESS_KEY_ID = "testing";
-  process.env.AWS_SECRET_ACCESS_KEY = "testing";
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
+  pointSdkAtEmulator();
 }
 
 /**

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateAliasCommand, CreateFunctionCommand, LambdaClient, PublishVersionCommand } from "@aws-sdk/client-lambda";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { emulatorEndpoint } from "../../../support/aws";
+import { emulatorEndpoint, pointSdkAtEmulator, useMotoLambdaStub } from "../../../support/aws";
 
 /** The seed's region; also keeps moto's Lambda answer queue apart from other systems' tests (us-east-1). */
 export const REGION = "us-east-2";
@@ -22,18 +22,8 @@ export const uniqueName = (prefix: string): string =>
 
 /** Points the handlers' SDK clients at the emulator, and moto's Lambda at its no-Docker stub. */
 export async function useEmulator(): Promise<void> {
-  process.env.AWS_ENDPOINT_URL = emulatorEndpoint();
-  process.env.AWS_REGION = REGION;
-  process.env.AWS_ACCESS_KEY_ID = "testing";
-  process.env.AWS_SECRET_ACCESS_KEY = "testing";
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-  const res = await fetch(`${emulatorEndpoint()}/moto-api/config`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ lambda: { use_docker: false } }),
-  });
-  if (!res.ok) throw new Error(`moto config: HTTP ${res.status}`);
+  pointSdkAtEmulator(REGION);
+  await useMotoLambdaStub();
 }
 
 /** A SecureString parameter holding `value`; returns its name. */
