@@ -60,6 +60,14 @@ describe("LambdaFunction", () => {
 
   test("bundle code is bundled at synth into a deterministic zip asset deployed with its hash", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-test-"));
+    try {
+      expectDeterministicBundle(dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  function expectDeterministicBundle(dir: string): void {
     const entry = path.join(dir, "handler.ts");
     fs.writeFileSync(entry, "export const handler = async (e: unknown) => ({ got: e });\n");
     const synthFn = () => {
@@ -77,7 +85,7 @@ describe("LambdaFunction", () => {
     const later = Date.now() / 1000 + 5;
     fs.utimesSync(entry, later, later);
     expect(synthFn().source_code_hash).not.toBe(first.source_code_hash);
-  });
+  }
 
   test("env and grants come from what the function uses; the contract must match exactly", () => {
     const stack = newStack();

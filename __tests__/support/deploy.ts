@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
-import { cdktf, emulatorEnv, expectOk, ROOT, type RunResult, terraform } from "./terraform";
+import { cdktf, emulatorEnv, expectOk, failureMessage, ROOT, type RunResult, terraform } from "./terraform";
 
 /**
  * One system's emulator suite: its own moto server (so systems deploy side by side without
@@ -131,7 +131,7 @@ export function startSystemEmulator(name: string): SystemEmulator {
       );
       if (plan.status !== 0) {
         throw new Error(
-          `${name}: ${environment}/${stack} does not re-plan clean (exit ${plan.status}):\n${plan.output.slice(-6000)}`,
+          failureMessage(`${name}: ${environment}/${stack} does not re-plan clean (exit ${plan.status})`, plan.output),
         );
       }
       const json = await terraform(dir, ["show", "-json", "tfplan"], e);
@@ -163,6 +163,21 @@ export function startSystemEmulator(name: string): SystemEmulator {
           .map(([k, v]) => `${name} ${k}: ${v.toFixed(1)} s`)
           .join("\n"),
       );
+      // The emulator's request log outlives it: a failed run can be read back, and any 5xx the
+      // emulator answered (which the SDKs retry, and a conditional write cannot be) is counted.
+      const log = path.join(home, "moto.log");
+      if (fs.existsSync(log)) {
+        const kept = path.join(ROOT, "build", "test-results", `${name}-moto.log`);
+        fs.copyFileSync(log, kept);
+        const serverErrors = fs
+          .readFileSync(log, "utf8")
+          .split("\n")
+          .filter((l) => /" 5\d\d /.test(l));
+        console.log(
+          `${name} emulator: ${serverErrors.length} 5xx answer(s); log kept in ${path.relative(ROOT, kept)}` +
+            (serverErrors.length ? `:\n${serverErrors.slice(0, 20).join("\n")}` : ""),
+        );
+      }
       execFileSync(path.join(ROOT, "scripts/emulator.sh"), ["stop"], {
         env: { ...process.env, EMULATOR_HOME: home, EMULATOR_REMOVE_HOME: "1" },
       });

@@ -104,8 +104,33 @@ export function run(
 
 /** Returns the result if it exited 0; otherwise fails naming `what`, with the output's tail. */
 export function expectOk(result: RunResult, what: string): RunResult {
-  if (result.status !== 0) throw new Error(`${what} exited ${result.status}:\n${result.output.slice(-8000)}`);
+  if (result.status !== 0) throw new Error(failureMessage(`${what} exited ${result.status}`, result.output));
   return result;
+}
+
+/**
+ * A failed command's message: Terraform's error blocks first (so even a short excerpt of a CI
+ * log names the cause), then the output's tail. The whole output is kept under
+ * build/test-results/failures/.
+ */
+export function failureMessage(headline: string, output: string): string {
+  const lines = output.split("\n");
+  const errors: string[] = [];
+  lines.forEach((line, i) => {
+    if (/(^|\s)Error:/.test(line))
+      errors.push(
+        lines
+          .slice(i, i + 8)
+          .join("\n")
+          .trim(),
+      );
+  });
+  const dir = path.join(ROOT, "build", "test-results", "failures");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${headline.replace(/[^\w.-]+/g, "_").slice(0, 80)}-${Date.now()}.log`);
+  fs.writeFileSync(file, output);
+  const cause = errors.length ? errors.join("\n--\n").slice(0, 3000) : "(no Terraform error block in the output)";
+  return `${headline}\ncause:\n${cause}\n\nfull output: ${path.relative(ROOT, file)}; its tail:\n${output.slice(-6000)}`;
 }
 
 /** Like run, but fails with the command's output when it exits non-zero. */
