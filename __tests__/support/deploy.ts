@@ -2,7 +2,16 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
-import { cdktf, emulatorEnv, expectOk, failureMessage, ROOT, type RunResult, terraform } from "./terraform";
+import {
+  cdktf,
+  emulatorEnv,
+  expectOk,
+  failureMessage,
+  orphanedLocksReleased,
+  ROOT,
+  type RunResult,
+  terraform,
+} from "./terraform";
 
 /**
  * One system's emulator suite: its own moto server (so systems deploy side by side without
@@ -165,6 +174,10 @@ export function startSystemEmulator(name: string): SystemEmulator {
       );
       // The emulator's request log outlives it: a failed run can be read back, and any 5xx the
       // emulator answered (which the SDKs retry, and a conditional write cannot be) is counted.
+      if (orphanedLocksReleased.length)
+        console.warn(
+          `${name}: ${orphanedLocksReleased.length} state lock(s) orphaned by a lost answer were released: ${orphanedLocksReleased.join(", ")}`,
+        );
       const log = path.join(home, "moto.log");
       if (fs.existsSync(log)) {
         const kept = path.join(ROOT, "build", "test-results", `${name}-moto.log`);

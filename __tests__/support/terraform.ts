@@ -1,6 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -50,15 +52,84 @@ export interface RunResult {
   readonly maxRssMb: number;
 }
 
+type RunOptions = { cwd?: string; env: Record<string, string>; timeoutMs?: number };
+
 /**
  * Runs a command to completion under /usr/bin/time (wall time and peak RSS). Asynchronous, so
  * independent Terraform runs (two environments, say) can overlap instead of queueing.
+ *
+ * Against the emulator, a Terraform or cdktf command that fails on a state lock it took itself
+ * (see ownOrphanedLock) has that lock released with `terraform force-unlock` and runs once more,
+ * saying so: what an operator does after a crashed run, and nothing else is retried.
  */
-export function run(
-  command: string,
-  args: readonly string[],
-  options: { cwd?: string; env: Record<string, string>; timeoutMs?: number },
-): Promise<RunResult> {
+export async function run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  const dir = options.env.IAC_CI_AWS_ENDPOINT ? lockedStackDir(command, args) : undefined;
+  if (!dir) return runOnce(command, args, options);
+  const startedAt = new Date();
+  const others = inFlight.get(dir) ?? 0;
+  inFlight.set(dir, others + 1);
+  try {
+    const result = await runOnce(command, args, options);
+    const orphan = result.status !== 0 && others === 0 ? ownOrphanedLock(result.output, startedAt) : undefined;
+    if (!orphan) return result;
+    console.warn(
+      `${path.basename(command)} ${args.join(" ")}: failed on its own state lock ${orphan} (taken after ` +
+        `${startedAt.toISOString()} by this machine, no other run on ${path.relative(ROOT, dir)}); ` +
+        "the emulator lost the lock write's answer and the SDK's retry of it conflicted with the write. " +
+        "Releasing it with terraform force-unlock and running the command again.",
+    );
+    orphanedLocksReleased.push(orphan);
+    const unlock = await runOnce(
+      "terraform",
+      [`-chdir=${dir}`, "force-unlock", "-force", orphan, "-no-color"],
+      options,
+    );
+    if (unlock.status !== 0) return result;
+    return await runOnce(command, args, options);
+  } finally {
+    inFlight.set(dir, (inFlight.get(dir) ?? 1) - 1);
+  }
+}
+
+/** Lock IDs run() released after a lost lock acknowledgement, for the suites to report. */
+export const orphanedLocksReleased: string[] = [];
+
+/** Terraform/cdktf runs of this process in progress, per stack directory. */
+const inFlight = new Map<string, number>();
+
+/** The stack directory whose state a `terraform -chdir=<dir>` or `cdktf deploy|destroy <stack> --output <out>` locks. */
+export function lockedStackDir(command: string, args: readonly string[]): string | undefined {
+  if (path.basename(command) === "terraform") {
+    const chdir = args.find((a) => a.startsWith("-chdir="));
+    return chdir ? path.resolve(ROOT, chdir.slice("-chdir=".length)) : undefined;
+  }
+  if (path.basename(command) === "cdktf" && (args[0] === "deploy" || args[0] === "destroy")) {
+    const out = args[args.indexOf("--output") + 1];
+    return args.includes("--output") && out && args[1] ? path.resolve(ROOT, out, "stacks", args[1]) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The ID of the lock a failed command was refused, when that lock is the command's own: Terraform
+ * reports "Error acquiring the state lock" with a lock created by this machine at or after the
+ * command started. With no other run on the stack, only the command's own first lock write can
+ * have made it; the write succeeded but its answer was lost, and the SDK's retry of the
+ * conditional write then found the item. Anything else (a lock held by someone else, or older
+ * than the command) is not.
+ */
+export function ownOrphanedLock(output: string, startedAt: Date, who = `${os.userInfo().username}@${os.hostname()}`) {
+  const text = stripVTControlCharacters(output);
+  if (!text.includes("Error acquiring the state lock")) return undefined;
+  const id = text.match(/\bID:\s+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/)?.[1];
+  const holder = text.match(/\bWho:\s+(\S+)/)?.[1];
+  const created = text.match(/\bCreated:\s+(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(\.\d+)? \+0000 UTC/);
+  if (!id || holder !== who || !created) return undefined;
+  const createdAt = new Date(`${created[1]}T${created[2]}${(created[3] ?? "").slice(0, 4)}Z`);
+  return createdAt.getTime() >= startedAt.getTime() ? id : undefined;
+}
+
+function runOnce(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   const timeFile = path.join(
     ROOT,
     "build",
@@ -68,7 +139,15 @@ export function run(
   const started = Date.now();
   const child = spawn("/usr/bin/time", ["-f", "%M", "-o", timeFile, command, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: options.env,
+    // IAC_CI_TF_DEBUG_DIR=<dir>: Terraform's core debug log (backend requests and their SDK
+    // attempts) per run, to read a flaky run back (docs/emulator.md).
+    env: process.env.IAC_CI_TF_DEBUG_DIR
+      ? {
+          ...options.env,
+          TF_LOG_CORE: "DEBUG",
+          TF_LOG_PATH: `${process.env.IAC_CI_TF_DEBUG_DIR}/${path.basename(timeFile)}`,
+        }
+      : options.env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const chunks: Buffer[] = [];
@@ -114,7 +193,7 @@ export function expectOk(result: RunResult, what: string): RunResult {
  * build/test-results/failures/.
  */
 export function failureMessage(headline: string, output: string): string {
-  const lines = output.split("\n");
+  const lines = stripVTControlCharacters(output).split("\n");
   const errors: string[] = [];
   lines.forEach((line, i) => {
     if (/(^|\s)Error:/.test(line))
@@ -162,7 +241,15 @@ export function startProcess(command: string, args: readonly string[], env: Reco
   child.stderr.on("data", (d) => {
     output += d;
   });
-  const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? -1)));
+  // A long-running Terraform counts as a run on its stack: run() never takes its lock for an orphan.
+  const dir = lockedStackDir(command, args);
+  if (dir) inFlight.set(dir, (inFlight.get(dir) ?? 0) + 1);
+  const exited = new Promise<number>((resolve) =>
+    child.on("exit", (code) => {
+      if (dir) inFlight.set(dir, (inFlight.get(dir) ?? 1) - 1);
+      resolve(code ?? -1);
+    }),
+  );
   return { child, exited, output: () => output };
 }
 

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expectOk, failureMessage, ROOT, type RunResult } from "../support/terraform";
+import { expectOk, failureMessage, lockedStackDir, ownOrphanedLock, ROOT, type RunResult } from "../support/terraform";
 
 // The harness' failure messages: a CI log often shows only an excerpt of a failed test, so the
 // message leads with Terraform's error block and keeps the whole output on disk.
@@ -61,5 +61,74 @@ describe("expectOk", () => {
     }
     expect(message).toMatch(/^terraform state rm exited 1\ncause:\nError: Error acquiring the state lock/);
     fs.rmSync(path.join(ROOT, message.match(/full output: (\S+);/)?.[1] ?? "missing"));
+  });
+});
+
+// What Terraform 1.11 printed when the emulator lost the answer to its lock write (a CI run).
+const OWN_LOCK_REFUSED = (created: string, who = "root@vm") =>
+  [
+    "Acquiring state lock. This may take a few moments...",
+    "",
+    "Error: Error acquiring the state lock",
+    "",
+    "Error message: operation error DynamoDB: PutItem, https response error",
+    "StatusCode: 400, RequestID:",
+    "5iWCcueySX6jbbX4JpMOJsDlxxpNuZCgfHlIT81JPsF1ad8o3gqi,",
+    "ConditionalCheckFailedException: The conditional request failed",
+    "Lock Info:",
+    "  ID:        3fdae401-b6f2-e53d-bbf3-702dbe878724",
+    "  Path:      iac-ci-tfstate/model-share/dev/model-share.tfstate",
+    "  Operation: OperationTypeApply",
+    `  Who:       ${who}`,
+    "  Version:   1.11.4",
+    `  Created:   ${created} +0000 UTC`,
+    "  Info:      ",
+  ].join("\n");
+
+describe("ownOrphanedLock", () => {
+  const started = new Date("2026-11-24T09:45:38.500Z");
+
+  test("a lock this machine took after the command started is the command's own", () => {
+    expect(ownOrphanedLock(OWN_LOCK_REFUSED("2026-11-24 09:45:39.093932344"), started, "root@vm")).toBe(
+      "3fdae401-b6f2-e53d-bbf3-702dbe878724",
+    );
+  });
+
+  test("cdktf's coloured, prefixed copy of the same error is read the same way", () => {
+    const coloured = OWN_LOCK_REFUSED("2026-11-24 09:45:39.093932344")
+      .split("\n")
+      .map(
+        (line) => `model-share  \u001b[31m│\u001b[0m \u001b[0m${line.replace("Error:", "Error: \u001b[0m\u001b[1m")}`,
+      )
+      .join("\n");
+    expect(ownOrphanedLock(coloured, started, "root@vm")).toBe("3fdae401-b6f2-e53d-bbf3-702dbe878724");
+    expect(failureMessage("cdktf destroy exited 1", coloured)).toMatch(
+      /cause:\nmodel-share {2}│ Error:\s+Error acquiring the state lock/,
+    );
+    for (const f of fs.readdirSync(path.join(ROOT, "build/test-results/failures")))
+      if (f.startsWith("cdktf_destroy_exited_1-")) fs.rmSync(path.join(ROOT, "build/test-results/failures", f));
+  });
+
+  test("a lock older than the command, or another machine's, is someone else's and stays", () => {
+    expect(ownOrphanedLock(OWN_LOCK_REFUSED("2026-11-24 09:45:38.400000000"), started, "root@vm")).toBeUndefined();
+    expect(ownOrphanedLock(OWN_LOCK_REFUSED("2026-11-24 09:45:39.0", "ci@other"), started, "root@vm")).toBeUndefined();
+  });
+
+  test("any other failure is not a lock of its own", () => {
+    expect(ownOrphanedLock(LOCK_FAILURE, started, "root@vm")).toBeUndefined();
+    expect(ownOrphanedLock("Error: creating IAM Role: EntityAlreadyExists", started, "root@vm")).toBeUndefined();
+  });
+});
+
+describe("lockedStackDir", () => {
+  test("is the -chdir of a terraform run and the stack folder of a cdktf deploy or destroy", () => {
+    expect(lockedStackDir("terraform", ["-chdir=build/x/stacks/02-deploy", "state", "rm", "a.b"])).toBe(
+      path.join(ROOT, "build/x/stacks/02-deploy"),
+    );
+    expect(
+      lockedStackDir("/p/node_modules/.bin/cdktf", ["deploy", "01-ecr", "--output", "build/o", "--skip-synth"]),
+    ).toBe(path.join(ROOT, "build/o/stacks/01-ecr"));
+    expect(lockedStackDir("cdktf", ["synth", "--output", "build/o"])).toBeUndefined();
+    expect(lockedStackDir("terraform", ["version"])).toBeUndefined();
   });
 });
