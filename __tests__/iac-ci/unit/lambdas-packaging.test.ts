@@ -2,10 +2,11 @@
 // FUNCTIONS[*].command exporting that function, the Dockerfile copies exactly those bundles into
 // the task root with a valid default CMD, and CodeBuild's command runs the worker bundle.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
 import { CODEBUILD_WORKER_COMMAND, FUNCTIONS, IMAGE_TASK_ROOT, RUN_ENV } from "../../../lambdas/iac-ci/contract";
+import { dockerfileSteps, exportsOf } from "../../support/images";
 
 const ROOT = resolve(__dirname, "../../..");
 
@@ -27,32 +28,7 @@ let bundles: Bundle[];
 /** The bundles copied out of the repository: no node_modules above them, as in the image. */
 let isolated: string;
 
-/** Export names of a bundle, loaded by a fresh node as the Lambda runtime would. */
-function exportsOf(file: string): Record<string, string> {
-  const out = spawnSync(
-    process.execPath,
-    [
-      "-e",
-      "const m=require(process.argv[1]);process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(m).map(([k,v])=>[k,typeof v]))))",
-      file,
-    ],
-    { encoding: "utf8" },
-  );
-  if (out.status !== 0) throw new Error(out.stderr);
-  return JSON.parse(out.stdout);
-}
-
-/** Dockerfile instructions (comments and continuation lines aside). */
-function dockerfile(): { instruction: string; args: string }[] {
-  return readFileSync(join(ROOT, "Dockerfile"), "utf8")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l !== "" && !l.startsWith("#"))
-    .map((l) => {
-      const [instruction, ...rest] = l.split(/\s+/);
-      return { instruction: instruction.toUpperCase(), args: rest.join(" ") };
-    });
-}
+const dockerfile = () => dockerfileSteps(join(ROOT, "Dockerfile"));
 
 beforeAll(async () => {
   bundles = await script.bundleLambdas({ measure: false, log: false });

@@ -7,28 +7,21 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { FUNCTIONS, type FunctionKey, IMAGE_ENV, ROUTES } from "../../../lambdas/trip-assistant/contract";
+import { type DockerStep, dockerfileSteps, exportsOf } from "../../support/images";
 
 const ROOT = resolve(__dirname, "../../..");
 const DOCKERFILE = join(ROOT, "lambdas", "trip-assistant", "Dockerfile");
 
-interface Step {
-  readonly instruction: string;
-  readonly args: string;
-}
 interface Stage {
   readonly from: string;
   readonly name: string;
-  readonly steps: Step[];
+  readonly steps: DockerStep[];
 }
 
-/** The Dockerfile's stages and their instructions (comments and blank lines aside). */
+/** The Dockerfile's stages and their instructions. */
 function stages(): Stage[] {
   const result: Stage[] = [];
-  for (const line of readFileSync(DOCKERFILE, "utf8").split("\n")) {
-    const text = line.trim();
-    if (text === "" || text.startsWith("#")) continue;
-    const [word, ...rest] = text.split(/\s+/);
-    const step = { instruction: word.toUpperCase(), args: rest.join(" ") };
+  for (const step of dockerfileSteps(DOCKERFILE)) {
     if (step.instruction === "FROM") {
       const name = / AS (\S+)$/i.exec(step.args)?.[1] ?? "";
       result.push({ from: step.args, name, steps: [] });
@@ -44,21 +37,6 @@ const stageNamed = (name: string) => stages().find((s) => s.name === name) as St
 let outDir: string;
 /** The bundles copied where no node_modules can be found, as in the image's task root. */
 let isolated: string;
-
-/** What a fresh node (as the Lambda runtime) finds in a bundle: its exports' types. */
-function exportsOf(file: string): Record<string, string> {
-  const out = spawnSync(
-    process.execPath,
-    [
-      "-e",
-      "const m=require(process.argv[1]);process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(m).map(([k,v])=>[k,typeof v]))))",
-      file,
-    ],
-    { encoding: "utf8" },
-  );
-  if (out.status !== 0) throw new Error(out.stderr);
-  return JSON.parse(out.stdout);
-}
 
 beforeAll(() => {
   const build = stageNamed("build");
