@@ -20,6 +20,13 @@ const LOCK_FAILURE = [
   "Terraform acquires a state lock to protect the state from being written",
 ].join("\n");
 
+/** Deletes the output file a failure message names (the tests' own, not a real failure's). */
+function removeSavedOutput(message: string): void {
+  const saved = message.match(/full output: (\S+);/)?.[1];
+  if (!saved) throw new Error(`no saved output named in: ${message.slice(0, 200)}`);
+  fs.rmSync(path.join(ROOT, saved));
+}
+
 describe("failureMessage", () => {
   test("leads with the headline and Terraform's error block, and saves the full output", () => {
     const message = failureMessage("terraform state rm exited 1", LOCK_FAILURE);
@@ -34,13 +41,13 @@ describe("failureMessage", () => {
     const saved = message.match(/full output: (\S+);/)?.[1];
     expect(saved).toMatch(/^build\/test-results\/failures\/terraform_state_rm_exited_1-\d+\.log$/);
     expect(fs.readFileSync(path.join(ROOT, saved ?? ""), "utf8")).toBe(LOCK_FAILURE);
-    fs.rmSync(path.join(ROOT, saved ?? ""));
+    removeSavedOutput(message);
   });
 
   test("says so when the output has no error block", () => {
     const message = failureMessage("cdktf deploy exited 1", "killed\n");
     expect(message).toContain("cause:\n(no Terraform error block in the output)");
-    fs.rmSync(path.join(ROOT, message.match(/full output: (\S+);/)?.[1] ?? "missing"));
+    removeSavedOutput(message);
   });
 });
 
@@ -60,7 +67,7 @@ describe("expectOk", () => {
       message = (error as Error).message;
     }
     expect(message).toMatch(/^terraform state rm exited 1\ncause:\nError: Error acquiring the state lock/);
-    fs.rmSync(path.join(ROOT, message.match(/full output: (\S+);/)?.[1] ?? "missing"));
+    removeSavedOutput(message);
   });
 });
 
@@ -102,11 +109,9 @@ describe("ownOrphanedLock", () => {
       )
       .join("\n");
     expect(ownOrphanedLock(coloured, started, "root@vm")).toBe("3fdae401-b6f2-e53d-bbf3-702dbe878724");
-    expect(failureMessage("cdktf destroy exited 1", coloured)).toMatch(
-      /cause:\nmodel-share {2}│ Error:\s+Error acquiring the state lock/,
-    );
-    for (const f of fs.readdirSync(path.join(ROOT, "build/test-results/failures")))
-      if (f.startsWith("cdktf_destroy_exited_1-")) fs.rmSync(path.join(ROOT, "build/test-results/failures", f));
+    const message = failureMessage("cdktf destroy exited 1", coloured);
+    expect(message).toMatch(/cause:\nmodel-share {2}│ Error:\s+Error acquiring the state lock/);
+    removeSavedOutput(message);
   });
 
   test("a lock older than the command, or another machine's, is someone else's and stays", () => {
