@@ -24,9 +24,12 @@ start() {
   mkdir -p "$HOME_DIR"
   local port
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-  # Image functions are created, never run (moto needs Docker to run Lambda code).
-  # MOTO_LAMBDA_STUB_ECR: accept image URIs without an image in moto's own ECR.
-  # scripts/moto_server.py is moto's server with the gaps the provider hits filled (docs/emulator.md).
+  # MOTO_LAMBDA_STUB_ECR: accept image URIs without an image in moto's own ECR (the local cloud
+  # runs an image function's handler from the project's bundle, docs/emulator.md).
+  # scripts/moto_server.py is moto's server with the localcloud package installed: the gaps the
+  # provider hits filled, deployed functions run, IAM enforced (docs/emulator.md).
+  # LOCALCLOUD_IAM=off / LOCALCLOUD_RUNTIME=off switch enforcement / the runtime off.
+  LOCALCLOUD_HOME="$HOME_DIR" LOCALCLOUD_ENDPOINT="http://127.0.0.1:$port" \
   MOTO_LAMBDA_STUB_ECR=TRUE MOTO_IAM_LOAD_MANAGED_POLICIES=true \
     nohup "$MOTO_PYTHON" "$ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$port" > "$HOME_DIR/moto.log" 2>&1 &
   echo $! > "$HOME_DIR/pid"
