@@ -8,6 +8,8 @@ Deploy-time fixes (what the AWS provider needs so `terraform apply` converges):
   ecr_api, events_targets
 Run-time (what makes a deployed system work):
   settings         where the local cloud lives (endpoint, home directory), read from the environment
+  control_api      the local cloud's own endpoints under /_localcloud/ (image push, health)
+  images           image functions: a pushed directory stands for an image
   credentials      temporary credentials of a role (sts:AssumeRole), for functions and executions
   lambda_runtime   execution environments: a Node process per warm environment, no Docker
   lambda_invoke    Invoke (RequestResponse, Event, DryRun), aliases, concurrency, retries, destinations
@@ -30,6 +32,7 @@ MODULES = (
     "ecr_api",
     "events_targets",
     "settings",
+    "control_api",
     "credentials",
     "cloudwatch_logs",
     "lambda_runtime",
