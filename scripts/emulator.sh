@@ -29,7 +29,7 @@ start() {
   # scripts/moto_server.py is moto's server with the localcloud package installed: the gaps the
   # provider hits filled, deployed functions run, IAM enforced (docs/emulator.md).
   # LOCALCLOUD_IAM=off / LOCALCLOUD_RUNTIME=off switch enforcement / the runtime off.
-  LOCALCLOUD_HOME="$HOME_DIR" LOCALCLOUD_ENDPOINT="http://127.0.0.1:$port" \
+  LOCALCLOUD_HOME="$HOME_DIR" LOCALCLOUD_ENDPOINT="http://127.0.0.1:$port" LOCALCLOUD_NODE_HOME="$TOOLCHAIN_HOME" \
   MOTO_LAMBDA_STUB_ECR=TRUE MOTO_IAM_LOAD_MANAGED_POLICIES=true \
     nohup "$MOTO_PYTHON" "$ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$port" > "$HOME_DIR/moto.log" 2>&1 &
   echo $! > "$HOME_DIR/pid"

