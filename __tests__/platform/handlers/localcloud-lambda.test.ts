@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CloudWatchLogsClient, CreateLogGroupCommand, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
   CreateAliasCommand,
+  CreateFunctionCommand,
   InvokeCommand,
   LambdaClient,
   PublishVersionCommand,
@@ -342,5 +346,70 @@ describe("asynchronous invocation", () => {
       return res.events?.length ? res.events : undefined;
     });
     expect(found.length).toBe(1);
+  });
+});
+
+describe("image functions run their image's handler from the project's bundle", () => {
+  test("a Dockerfile stage built and pushed locally; ImageConfig command over CMD; image ENV under the function's", async () => {
+    const { buildLocalImage, pushLocalImage } = require("../../../scripts/local-image.js");
+    const repository = uniqueName("lc-images");
+    const out = mkdtempSync(join(tmpdir(), "lc-image-"));
+    try {
+      const image = buildLocalImage({
+        dockerfile: "__tests__/platform/fixtures/image/Dockerfile",
+        target: "greeter",
+        buildArgs: { APP_VERSION: "abc123" },
+        out: join(out, "root"),
+      });
+      expect(image).toMatchObject({
+        cmd: ["greeter.handler"],
+        runtime: "nodejs22.x",
+        env: { APP_VERSION: "abc123", GREETING: "hello" },
+      });
+      await pushLocalImage({ endpoint: emulatorEndpoint(), repository, tag: "abc123", image });
+      const imageUri = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/${repository}:abc123`;
+      const role = await makeRole();
+      const byCmd = uniqueName("lc-image-fn");
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: byCmd,
+          PackageType: "Image",
+          Code: { ImageUri: imageUri },
+          Role: role,
+          Architectures: ["arm64"],
+          Environment: { Variables: { MODE: "fn" } },
+        }),
+      );
+      expect((await invoke(byCmd, { name: "ada" })).body).toEqual({
+        greeting: "hello ada",
+        version: "abc123",
+        mode: "fn",
+      });
+      const byCommand = uniqueName("lc-image-fn");
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: byCommand,
+          PackageType: "Image",
+          Code: { ImageUri: imageUri },
+          ImageConfig: { Command: ["greeter.shout"] },
+          Role: role,
+        }),
+      );
+      expect((await invoke(byCommand, { name: "ada" })).body).toEqual({ greeting: "HEY ADA" });
+      const unpushed = uniqueName("lc-image-fn");
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: unpushed,
+          PackageType: "Image",
+          Code: { ImageUri: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/${repository}:never-pushed` },
+          Role: role,
+        }),
+      );
+      await expect(invoke(unpushed)).rejects.toMatchObject({
+        message: expect.stringContaining("has not been pushed to the local cloud"),
+      });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
