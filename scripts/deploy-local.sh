@@ -21,8 +21,10 @@ endpoint="$(scripts/emulator.sh start)"
 echo "[deploy-local] emulator at $endpoint" >&2
 
 export IAC_CI_AWS_ENDPOINT="$endpoint"
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION="${IAC_CI_REGION:-us-east-1}"
-unset AWS_PROFILE AWS_SESSION_TOKEN
+# The emulator's admin principal (created at its start; profile "local" in its home).
+export AWS_SHARED_CREDENTIALS_FILE="$EMULATOR_HOME/credentials" AWS_CONFIG_FILE="$EMULATOR_HOME/config"
+export AWS_PROFILE=local AWS_REGION="${IAC_CI_REGION:-us-east-1}"
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 # Deploy-time inputs without a default, for the emulator only (real deploys pass their own):
 # the sales platform's bucket base name and alert address, trip-assistant's key and first image.
 export TF_VAR_s3_bucket_name="${TF_VAR_s3_bucket_name:-sales-local}"

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
+import { type EmulatorCredentials, emulatorCredentials } from "./aws";
 import {
   cdktf,
   emulatorEnv,
@@ -21,6 +22,8 @@ import {
 export interface SystemEmulator {
   readonly name: string;
   readonly endpoint: string;
+  /** The admin principal's key this emulator created at start (its home's credentials file). */
+  readonly credentials: EmulatorCredentials;
   /** build/tf-<name>: synthesized stacks and 00-bootstrap's local state, per environment. */
   readonly work: string;
   /** Terraform/cdktf environment for `environment` plus settings. */
@@ -47,7 +50,7 @@ export interface SystemEmulator {
     endpoint: string;
     region: string;
     forcePathStyle: true;
-    credentials: { accessKeyId: string; secretAccessKey: string };
+    credentials: EmulatorCredentials;
   };
   /** Seconds per command, written to build/test-results/<name>-timings.json by stop(). */
   readonly timings: Record<string, number>;
@@ -71,18 +74,19 @@ export function startSystemEmulator(name: string): SystemEmulator {
     env: { ...process.env, EMULATOR_HOME: home },
     encoding: "utf8",
   }).trim();
+  const credentials = emulatorCredentials(home);
   const work = path.join(ROOT, "build", `tf-${name}`);
   fs.rmSync(work, { recursive: true, force: true });
   const timings: Record<string, number> = {};
   const env = (environment: string, settings: Record<string, string> = {}) =>
-    emulatorEnv(endpoint, { IAC_CI_ENV: environment, ...settings });
+    emulatorEnv(endpoint, { IAC_CI_ENV: environment, ...settings }, credentials);
   const outDir = (environment: string) => path.join(work, environment, "cdktf.out");
   const stackDir = (environment: string, stack: string) => path.join(outDir(environment), "stacks", stack);
   const clientConfig = () => ({
     endpoint,
     region: "us-east-1",
     forcePathStyle: true as const,
-    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    credentials,
   });
 
   const run = async (
@@ -115,6 +119,7 @@ export function startSystemEmulator(name: string): SystemEmulator {
   return {
     name,
     endpoint,
+    credentials,
     work,
     timings,
     env,

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
+import { type EmulatorCredentials, emulatorCredentials } from "./aws";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -21,18 +22,32 @@ function toolchainEnv(): Record<string, string> {
 
 const baseEnv = toolchainEnv();
 
-/** Environment for Terraform/cdktf against the emulator, with the given config settings. */
-export function emulatorEnv(endpoint: string, settings: Record<string, string> = {}): Record<string, string> {
+/**
+ * Environment for Terraform/cdktf against the emulator, with the given config settings, acting
+ * as the emulator's admin principal (`credentials`: emulatorCredentials(<its home>)).
+ */
+export function emulatorEnv(
+  endpoint: string,
+  settings: Record<string, string> = {},
+  credentials: EmulatorCredentials = emulatorCredentials(),
+): Record<string, string> {
   const env: Record<string, string> = {
     ...baseEnv,
     IAC_CI_AWS_ENDPOINT: endpoint,
-    AWS_ACCESS_KEY_ID: "testing",
-    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_REGION: "us-east-1",
     TF_IN_AUTOMATION: "1",
     ...settings,
   };
-  for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "IAC_CI_ENV", "IAC_CI_ADOPT_ROLES"]) {
+  for (const name of [
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "IAC_CI_ENV",
+    "IAC_CI_ADOPT_ROLES",
+  ]) {
     if (!(name in settings)) delete env[name];
   }
   return env;

@@ -16,7 +16,7 @@ import {
 } from "../../../lambdas/iac-ci/contract";
 import type { RunResult } from "../../../lambdas/iac-ci/lib/result";
 import { handler as work } from "../../../lambdas/iac-ci/worker";
-import { emulatorClientConfig } from "../../support/aws";
+import { emulatorClientConfig, emulatorCredentials } from "../../support/aws";
 import { captureLogs, clients, createPlatform, objectEtag, type Platform, readObject } from "./support/platform";
 
 let p: Platform;
@@ -235,8 +235,8 @@ describe("worker CLI (the bundle CodeBuild runs)", () => {
           PATH: process.env.PATH ?? "/usr/bin:/bin",
           AWS_ENDPOINT_URL: String(process.env.AWS_ENDPOINT_URL),
           AWS_REGION: String(process.env.AWS_REGION),
-          AWS_ACCESS_KEY_ID: "testing",
-          AWS_SECRET_ACCESS_KEY: "testing",
+          AWS_ACCESS_KEY_ID: emulatorCredentials().accessKeyId,
+          AWS_SECRET_ACCESS_KEY: emulatorCredentials().secretAccessKey,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
           [ENV.internalBucket]: p.internalBucket,
           ...env,

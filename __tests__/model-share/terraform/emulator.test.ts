@@ -187,8 +187,8 @@ describe("seed 003: the model-share playground API on the emulator, dev and stag
   test("the handler works against the table Terraform made (key schema and index as deployed)", async () => {
     process.env.AWS_ENDPOINT_URL = emulator.endpoint;
     process.env.AWS_REGION = "us-east-1";
-    process.env.AWS_ACCESS_KEY_ID = "testing";
-    process.env.AWS_SECRET_ACCESS_KEY = "testing";
+    process.env.AWS_ACCESS_KEY_ID = emulator.credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = emulator.credentials.secretAccessKey;
     process.env[ENV.table] = "aimodelshare-dev-playground-scores";
     process.env[ENV.safeConcurrency] = "true";
     process.env[ENV.corsAllowOrigins] = "*";

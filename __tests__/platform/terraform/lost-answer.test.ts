@@ -86,7 +86,7 @@ async function lockItems(): Promise<string[]> {
 
 beforeAll(async () => {
   const endpoint = await proxy.start();
-  env = emulatorEnv(endpoint);
+  env = emulatorEnv(endpoint, {}, emulator.credentials);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await dynamo.send(
     new CreateTableCommand({

@@ -3,6 +3,7 @@ import { CreateTopicCommand, PublishCommand, SubscribeCommand } from "@aws-sdk/c
 import { ENV, FUNCTIONS, UPLOAD_STATUS } from "../../../lambdas/sales-platform/contract";
 import { fromParquet } from "../../../lambdas/sales-platform/lib/parquet";
 import { generateSampleData } from "../../../lambdas/sales-platform/sample/generate";
+import { emulatorCredentials } from "../../support/aws";
 import type { Json } from "../../support/synth";
 import { type Execution, runDefinition, type TaskCall } from "../support/asl";
 import { HANDLERS } from "../support/handlers";
@@ -192,7 +193,9 @@ describe("end to end: 11 stores x 30 days of uploads, analyses, reports and the 
     const last = model.requests[model.requests.length - 1];
     expect(last.modelId).toBe("amazon.nova-lite-v1:0");
     expect(last.headers.authorization).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=testing\/\d{8}\/us-east-1\/bedrock\/aws4_request/,
+      new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=${emulatorCredentials().accessKeyId}/\\d{8}/us-east-1/bedrock/aws4_request`,
+      ),
     );
     expect(last.headers["content-type"]).toBe("application/json");
     expect(last.body).toMatchObject({ schemaVersion: "messages-v1", inferenceConfig: { maxTokens: 1200 } });

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateAliasCommand, CreateFunctionCommand, LambdaClient, PublishVersionCommand } from "@aws-sdk/client-lambda";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { emulatorEndpoint, pointSdkAtEmulator, useMotoLambdaStub } from "../../../support/aws";
+import { emulatorCredentials, emulatorEndpoint, pointSdkAtEmulator, useMotoLambdaStub } from "../../../support/aws";
 
 /** The seed's region; also keeps moto's Lambda answer queue apart from other systems' tests (us-east-1). */
 export const REGION = "us-east-2";
@@ -14,7 +14,7 @@ export const REGION = "us-east-2";
 export const clientConfig = () => ({
   endpoint: emulatorEndpoint(),
   region: REGION,
-  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  credentials: emulatorCredentials(),
 });
 
 export const uniqueName = (prefix: string): string =>
