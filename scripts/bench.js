@@ -4,6 +4,8 @@
 //   cdktf     `cdktf synth` end to end (CLI start-up + the app)
 //   baseline  the same app after importing the provider packages' roots (what deep imports avoid)
 // Each is run RUNS times; the median wall time and the largest peak RSS are reported.
+// Then the local cloud's Lambda runtime (scripts/bench-runtime.js): warm and cold Invoke beside a
+// direct call of the same handler (BENCH_SKIP_RUNTIME=1 skips it).
 
 const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -63,3 +65,16 @@ console.log(`stacks: ${expectedStacks.length} (${expectedStacks.join(", ")})`);
 const ok = app.seconds <= TARGET.seconds && app.mb <= TARGET.mb;
 console.log(`target (app <= ${TARGET.seconds} s and <= ${TARGET.mb} MB): ${ok ? "met" : "NOT met"}`);
 process.exitCode = ok ? 0 : 1;
+if (process.env.BENCH_SKIP_RUNTIME !== "1") {
+  require("./bench-runtime.js")
+    .main()
+    .then(
+      (runtimeOk) => {
+        if (!runtimeOk) process.exitCode = 1;
+      },
+      (error) => {
+        console.error(error);
+        process.exitCode = 1;
+      },
+    );
+}
