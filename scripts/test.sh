@@ -3,10 +3,11 @@
 #   1. toolchain (Terraform, provider plugins or the registry, moto, linters): built or found
 #      once, then a cache hit in about a second (scripts/toolchain.sh)
 #   2. lint + format check (biome), strict type check (tsc), workflow lint (actionlint)
-#   3. jest: unit + handlers + toolchain, then the terraform suites: `terraform validate` of every
+#   3. the local cloud's Python unit tests (scripts/localcloud/tests)
+#   4. jest: unit + handlers + toolchain, then the terraform suites: `terraform validate` of every
 #      stack and each system's emulator suite (deploy, adopt, lock, import, destroy), each on its
 #      own emulator, all side by side (most of their time is the provider's consistency waits)
-#   4. the gates over the synthesized stacks: checkov (security, also over the emulator deploys'
+#   5. the gates over the synthesized stacks: checkov (security, also over the emulator deploys'
 #      plans), tflint (terraform ruleset, recommended preset), and the CDKTF -> CDK Terrain
 #      equivalence check (every stack synthesized with cdktn too, the JSON compared)
 # Prints each step's wall time, the gates' verdicts, and one closing line "N passed, N failed"
@@ -49,6 +50,9 @@ if [[ -f scripts/bundle-lambdas.js ]]; then timed "bundle lambdas" node scripts/
 
 mkdir -p build/test-results
 status=0
+# The local cloud's own Python unit tests (scripts/localcloud/tests), on moto's virtualenv.
+timed "localcloud: python unit tests" \
+  "$TOOLCHAIN_HOME/venv-moto-$MOTO_VERSION/bin/python" -m unittest discover -s scripts/localcloud/tests -t scripts || status=1
 timed "jest: unit + handlers + toolchain" \
   npx jest --selectProjects unit handlers toolchain --json --outputFile build/test-results/fast.json || status=1
 timed "jest: terraform (real Terraform + plugins + emulator)" \
