@@ -38,7 +38,8 @@ const MARKER = "\u0000localcloud-end";
 let currentRequestId;
 
 function patchConsole() {
-  const write = (level) =>
+  const write =
+    (level) =>
     (...args) => {
       const message = util.format(...args).replace(/\n/g, "\r");
       const id = currentRequestId || "undefined";
@@ -60,7 +61,11 @@ function errorBody(error, fallbackType) {
       trace: String(error.stack || "").split("\n"),
     };
   }
-  return { errorType: fallbackType, errorMessage: typeof error === "string" ? error : JSON.stringify(error), trace: [] };
+  return {
+    errorType: fallbackType,
+    errorMessage: typeof error === "string" ? error : JSON.stringify(error),
+    trace: [],
+  };
 }
 
 class RuntimeError extends Error {
@@ -119,7 +124,10 @@ async function loadHandler() {
     if (typeof viaDefault === "function") fn = viaDefault;
   }
   if (typeof fn !== "function") {
-    throw new RuntimeError("Runtime.HandlerNotFound", `${moduleName}.${exportPath.join(".")} is undefined or not exported`);
+    throw new RuntimeError(
+      "Runtime.HandlerNotFound",
+      `${moduleName}.${exportPath.join(".")} is undefined or not exported`,
+    );
   }
   return fn;
 }
@@ -162,7 +170,11 @@ function call(handler, event, context) {
     context.fail = (error) => callback(error ?? new Error("handled"));
     try {
       const out = handler(event, context, callback);
-      if (out && typeof out.then === "function") out.then((r) => callback(null, r), (e) => callback(e ?? new Error("rejected")));
+      if (out && typeof out.then === "function")
+        out.then(
+          (r) => callback(null, r),
+          (e) => callback(e ?? new Error("rejected")),
+        );
       else if (handler.length < 3) callback(null, out);
     } catch (error) {
       callback(error);
