@@ -1,17 +1,27 @@
-"""EventBridge rules with a Step Functions target (an S3 "Object Created" event starting a state
-machine): moto delivers to log groups, queues and buses only and drops the rest, and leaves out
-the target's InputTransformer for S3 events; its schedule-only rules match every event. The shim
-keeps schedule-only and disabled rules out of event delivery and starts an execution per matching event
-with the input AWS documents: the InputTransformer applied (placeholders take the JSON of the
-value: strings quoted, numbers bare), else the target's Input, else the event; the event's time
-as ISO 8601 (moto's S3 events carry epoch seconds).
+"""EventBridge rules deliver to Step Functions and Lambda targets, with the input AWS documents.
+
+moto delivers to log groups, queues and buses only: a Lambda target raises NotImplementedError
+(aborting the delivery to every rule after it) and a state machine target is dropped; it leaves
+out the target's InputTransformer for S3 events, and its schedule-only rules match every event.
+Here:
+* schedule-only and disabled rules match no event (schedules fire from event_delivery's
+  scheduler instead);
+* a state machine target starts an execution per matching event;
+* a Lambda target is invoked asynchronously (invocation type Event, as EventBridge does) through
+  the local Lambda runtime, when the function's resource policy lets events.amazonaws.com invoke
+  it for this rule (event_delivery.deliver_to_function);
+* the input is AWS's: the InputTransformer applied (placeholders take the JSON of the value:
+  strings quoted, numbers bare), else the target's Input, else the event; the event's time as
+  ISO 8601 (moto's S3 and PutEvents events carry epoch seconds) and without moto's own
+  "ingestion-time" key.
+Other targets (queues, log groups, buses) stay moto's.
 """
 
 import datetime
 import json
+import sys
 
 import moto.events.models as events_models
-import moto.stepfunctions.models as stepfunctions_models
 
 _moto_send_to_targets = events_models.Rule.send_to_targets
 
@@ -57,33 +67,78 @@ def _event_input(target: dict, event: dict) -> str:
     return json.dumps(event)
 
 
+def aws_event(original_event: dict) -> dict:
+    """The event as EventBridge hands it to targets: ISO 8601 time, no moto-only keys."""
+    event = {k: v for k, v in original_event.items() if k != "ingestion-time"}
+    if isinstance(event.get("time"), (int, float)):
+        event["time"] = datetime.datetime.fromtimestamp(event["time"], datetime.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+    elif isinstance(event.get("time"), datetime.datetime):
+        event["time"] = event["time"].astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return event
+
+
+def is_enabled(rule: events_models.Rule) -> bool:
+    # ENABLED or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS
+    return str(rule.state or "ENABLED").startswith("ENABLED")
+
+
+def _service_of(target: dict) -> str:
+    parts = str(target.get("Arn", "")).split(":")
+    return parts[2] if len(parts) > 2 else ""
+
+
+def deliver(rule: events_models.Rule, original_event: dict, transform_input: bool = True) -> list:
+    """Delivers one event to every target of `rule`; returns [(target id, outcome)]."""
+    event = aws_event(original_event)
+    outcomes = []
+    for target in rule.targets:
+        service = _service_of(target)
+        try:
+            if service == "states":
+                from moto.stepfunctions.responses import get_backend
+
+                region, account = target["Arn"].split(":")[3:5]
+                execution = get_backend(account, region).start_execution(
+                    target["Arn"], name=None, execution_input=_event_input(target, event)
+                )
+                outcomes.append((target["Id"], execution.execution_arn))
+            elif service == "lambda":
+                from . import event_delivery
+
+                outcome = event_delivery.deliver_to_function(
+                    target["Arn"],
+                    _event_input(target, event).encode(),
+                    principal="events.amazonaws.com",
+                    source_arn=rule.arn,
+                    source_account=rule.account_id,
+                )
+                outcomes.append((target["Id"], outcome))
+        except Exception as error:  # an asynchronous delivery never fails the caller (AWS retries, then drops)
+            print(f"localcloud events: rule {rule.arn} target {target.get('Id')}: {error!r}", file=sys.stderr)
+            outcomes.append((target.get("Id"), f"failed: {error}"))
+    others = [t for t in rule.targets if _service_of(t) not in ("states", "lambda")]
+    if others:
+        kept = rule.targets
+        rule.targets = others
+        try:
+            _moto_send_to_targets(rule, original_event, transform_input)
+            outcomes.extend((t["Id"], "delivered by moto") for t in others)
+        finally:
+            rule.targets = kept
+    return outcomes
+
+
 def _send_to_targets(self, original_event, transform_input=True):  # type: ignore[no-untyped-def]
     # A schedule-only rule matches no event (moto's empty pattern matches every one), and a
-    # disabled rule delivers nothing: otherwise a scheduled rule's Lambda target, which moto
-    # cannot invoke, aborts the delivery to every rule after it.
-    if (self.scheduled_expression and not self.event_pattern._pattern) or self.state != "ENABLED":
+    # disabled rule delivers nothing.
+    if (self.scheduled_expression and not self.event_pattern._pattern) or not is_enabled(self):
         return None
-    machines = [t for t in self.targets if t["Arn"].split(":")[2] == "states"]
-    if machines and self.event_pattern.matches_event(original_event):
-        event = dict(original_event)
-        if isinstance(event.get("time"), (int, float)):
-            event["time"] = datetime.datetime.fromtimestamp(event["time"], datetime.timezone.utc).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            )
-        for target in machines:
-            region, account = target["Arn"].split(":")[3:5]
-            stepfunctions_models.stepfunctions_backends[account][region].start_execution(
-                target["Arn"], name="", execution_input=_event_input(target, event)
-            )
-    others = [t for t in self.targets if t not in machines]
-    if not others:
+    if not self.event_pattern.matches_event(original_event):
         return None
-    kept = self.targets
-    self.targets = others
-    try:
-        return _moto_send_to_targets(self, original_event, transform_input)
-    finally:
-        self.targets = kept
+    deliver(self, original_event, transform_input)
+    return None
 
 
 events_models.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]

@@ -19,7 +19,9 @@
 
 Every other way moto calls a function (S3 notifications, SNS, SQS and stream mappings, Step
 Functions' interpreter through the API) goes through `LambdaFunction.invoke`, patched here too.
-LOCALCLOUD_RUNTIME=off restores moto's own (Docker) Invoke.
+LOCALCLOUD_RUNTIME=off restores moto's own (Docker) Invoke; moto's no-Docker stub
+(`/moto-api/config` {"lambda": {"use_docker": false}}, which handler tests use to run handlers
+in-process) still answers every Invoke without running anything.
 """
 
 from __future__ import annotations
@@ -388,9 +390,16 @@ def _client_context(headers) -> str | None:  # type: ignore[no-untyped-def]
         return None
 
 
+def _stubbed() -> bool:
+    """moto's no-Docker stub is on (`/moto-api/config` lambda.use_docker = false): nothing runs."""
+    from moto.core.config import default_user_config
+
+    return default_user_config.get("lambda", {}).get("use_docker", True) is False
+
+
 def _function_invoke(self, body, request_headers, response_headers):  # type: ignore[no-untyped-def]
     """moto's internal path (S3, SNS, SQS, streams): synchronous unless the caller asks for Event."""
-    if not settings.RUNTIME_ON:
+    if not settings.RUNTIME_ON or _stubbed():
         return _moto_function_invoke(self, body, request_headers, response_headers)
     payload = body.encode() if isinstance(body, str) else (body or b"{}")
     if (_header(request_headers, "X-Amz-Invocation-Type") or "") == "Event":
