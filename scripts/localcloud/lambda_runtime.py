@@ -486,6 +486,11 @@ class ExecutionEnvironment:
             self.process.wait(2)
         except Exception:
             pass
+        # shutdown() waits for serve_forever's next poll (up to 0.5 s): off the request path,
+        # since stop() runs inside an Invoke when a stale, timed-out or exited env is retired.
+        threading.Thread(target=self._close_api, daemon=True, name=f"runtime-api-stop-{self.id[:8]}").start()
+
+    def _close_api(self) -> None:
         self._api.shutdown()
         self._api.server_close()
         shutil.rmtree(self.tmp, ignore_errors=True)
