@@ -64,6 +64,12 @@ export interface RestApiProps {
    * when the account has it already. @default none
    */
   readonly accountLogsRoleName?: string;
+  /**
+   * The local cloud's endpoint (`http://127.0.0.1:<port>`) when the stack deploys there: `url`
+   * is then the stage's local address, `http://<id>.execute-api.localhost:<port>/<stage>`,
+   * which the local cloud serves (the provider builds the AWS host name itself). @default AWS
+   */
+  readonly localCloudEndpoint?: string;
 }
 
 /**
@@ -80,6 +86,7 @@ export class RestApi extends Construct {
   readonly accessLogs: CloudwatchLogGroup;
   /** The body as sent (JSON, with Terraform references). */
   readonly body: string;
+  private readonly localCloud?: URL;
 
   constructor(scope: Construct, id: string, props: RestApiProps) {
     super(scope, id);
@@ -93,8 +100,16 @@ export class RestApi extends Construct {
       logRetentionDays = 30,
       throttle = { rateLimit: 50, burstLimit: 100 },
       accountLogsRoleName,
+      localCloudEndpoint,
     } = props;
     const where = this.node.path;
+    if (localCloudEndpoint !== undefined) {
+      try {
+        this.localCloud = new URL(localCloudEndpoint);
+      } catch {
+        throw new Error(`${where}: localCloudEndpoint "${localCloudEndpoint}" is not a URL`);
+      }
+    }
     assertRetention(where, logRetentionDays);
     if (restApiName.length < 1 || restApiName.length > 128)
       throw new Error(`${where}: API name must be 1-128 characters`);
@@ -191,9 +206,11 @@ export class RestApi extends Construct {
     return this.resource.id;
   }
 
-  /** The stage's invoke URL (`https://<id>.execute-api.<region>.amazonaws.com/<stage>`). */
+  /** The stage's invoke URL (`https://<id>.execute-api.<region>.amazonaws.com/<stage>`, or its local cloud address). */
   get url(): string {
-    return this.stage.invokeUrl;
+    if (this.localCloud === undefined) return this.stage.invokeUrl;
+    const port = this.localCloud.port ? `:${this.localCloud.port}` : "";
+    return `${this.localCloud.protocol}//${this.resource.id}.execute-api.localhost${port}/${this.stage.stageName}`;
   }
 
   /** Every operation of the document, checked: paths start with "/", operationIds are unique. */

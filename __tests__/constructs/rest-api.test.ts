@@ -1,3 +1,4 @@
+import { TerraformOutput } from "cdktf";
 import { LambdaFunction } from "../../constructs/function";
 import { type OpenApiDocument, RestApi } from "../../constructs/rest-api";
 import { imageCode, newStack, statementsOf } from "../support/constructs";
@@ -111,5 +112,34 @@ describe("RestApi", () => {
       ],
       ["*"],
     ]);
+  });
+  test("url: the provider's AWS invoke URL, or the stage's local cloud address when deployed there", () => {
+    const stack = newStack();
+    const fn = (id: string) => new LambdaFunction(stack, id, { functionName: id.toLowerCase(), code: imageCode });
+    const openApi = doc({ "/items": { get: { operationId: "listItems" } } });
+    const aws = new RestApi(stack, "Aws", { restApiName: "aws", openApi, integrations: { listItems: fn("F1") } });
+    const local = new RestApi(stack, "Local", {
+      restApiName: "local",
+      openApi,
+      integrations: { listItems: fn("F2") },
+      stageName: "v1",
+      localCloudEndpoint: "http://127.0.0.1:4566",
+    });
+    new TerraformOutput(stack, "aws_url", { value: aws.url });
+    new TerraformOutput(stack, "local_url", { value: local.url });
+    const outputs = toJson(stack).output;
+    expect(outputs.aws_url.value).toMatch(/^\$\{aws_api_gateway_stage\.Aws_Stage_\w+\.invoke_url\}$/);
+    expect(outputs.local_url.value).toMatch(
+      /^http:\/\/\$\{aws_api_gateway_rest_api\.Local_\w+\.id\}\.execute-api\.localhost:4566\/\$\{aws_api_gateway_stage\.Local_Stage_\w+\.stage_name\}$/,
+    );
+    expect(
+      () =>
+        new RestApi(stack, "Bad", {
+          restApiName: "bad",
+          openApi,
+          integrations: { listItems: fn("F3") },
+          localCloudEndpoint: "127.0.0.1 port 5000",
+        }),
+    ).toThrow(/test\/Bad: localCloudEndpoint "127.0.0.1 port 5000" is not a URL/);
   });
 });
