@@ -175,6 +175,39 @@ describe("zip functions run the uploaded code", () => {
   });
 });
 
+describe("errors and the trace header as Lambda's Node.js runtime client reports them", () => {
+  test("an Error subclass without a name is Error; a thrown string or object by its typeof; _X_AMZN_TRACE_ID per invocation", async () => {
+    const name = await makeFunction(
+      {
+        "index.js": `
+class Quiet extends Error {}
+exports.handler = async (event) => {
+  if (event.kind === "subclass") throw new Quiet("quiet");
+  if (event.kind === "string") throw "plain words";
+  if (event.kind === "object") throw { code: 7 };
+  return process.env._X_AMZN_TRACE_ID;
+};`,
+      },
+      "index.handler",
+    );
+    const subclass = await invoke(name, { kind: "subclass" });
+    expect([subclass.functionError, subclass.body.errorType, subclass.body.errorMessage]).toEqual([
+      "Unhandled",
+      "Error",
+      "quiet",
+    ]);
+    const thrownString = await invoke(name, { kind: "string" });
+    expect(thrownString.body).toEqual({ errorType: "string", errorMessage: "plain words", trace: [] });
+    const thrownObject = await invoke(name, { kind: "object" });
+    expect(thrownObject.body).toEqual({ errorType: "object", errorMessage: "[object Object]", trace: [] });
+    const first = await invoke(name, { kind: "trace" });
+    const second = await invoke(name, { kind: "trace" });
+    expect(first.body).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Sampled=0$/);
+    expect(second.body).toMatch(/^Root=1-/);
+    expect(second.body).not.toBe(first.body);
+  });
+});
+
 describe("handler resolution as Lambda's Node.js runtime does it", () => {
   test("ESM: a .mjs module and a type-module package", async () => {
     const mjs = await makeFunction(

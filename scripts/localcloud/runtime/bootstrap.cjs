@@ -53,19 +53,23 @@ function patchConsole() {
   console.trace = write("TRACE");
 }
 
+// As Lambda's Node runtime client reports them: an Error by its name (a subclass that sets no
+// name is "Error"), anything else thrown by its typeof ("string", "object") and String().
 function errorBody(error, fallbackType) {
-  if (error instanceof Error) {
+  if (util.types.isNativeError(error) || error instanceof Error) {
     return {
-      errorType: error.name && error.name !== "Error" ? error.name : error.constructor?.name || fallbackType,
+      errorType: error.name || fallbackType,
       errorMessage: error.message,
       trace: String(error.stack || "").split("\n"),
     };
   }
-  return {
-    errorType: fallbackType,
-    errorMessage: typeof error === "string" ? error : JSON.stringify(error),
-    trace: [],
-  };
+  let message;
+  try {
+    message = String(error);
+  } catch {
+    message = "";
+  }
+  return { errorType: typeof error, errorMessage: message, trace: [] };
 }
 
 class RuntimeError extends Error {
@@ -200,6 +204,9 @@ async function main() {
     const deadline = Number(next.headers["lambda-runtime-deadline-ms"]);
     const event = JSON.parse(next.body || "null");
     currentRequestId = id;
+    // Lambda sets the X-Ray trace header of each invocation in the environment (the SDK reads it).
+    if (next.headers["lambda-runtime-trace-id"]) process.env._X_AMZN_TRACE_ID = next.headers["lambda-runtime-trace-id"];
+    else delete process.env._X_AMZN_TRACE_ID;
     const context = contextFor(next.headers, deadline);
     let outcome;
     try {
