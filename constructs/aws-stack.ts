@@ -1,7 +1,8 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
-import type { Construct } from "constructs";
+import type { Construct, IConstruct } from "constructs";
 
 /** Services our stacks call; all of them are pointed at `endpoint` when it is set. */
 const EMULATED_SERVICES = [
@@ -60,11 +61,23 @@ export interface AwsStackProps {
  */
 export class AwsStack extends TerraformStack {
   readonly provider: AwsProvider;
+  readonly region: string;
+  /** The emulator (local cloud) endpoint the stack deploys to, if any. */
+  readonly endpoint?: string;
   private randomProvider?: RandomProvider;
+  private callerIdentity?: DataAwsCallerIdentity;
+
+  /** The AwsStack `scope` belongs to, or undefined (a construct in another kind of stack). */
+  static find(scope: IConstruct): AwsStack | undefined {
+    const stack = TerraformStack.of(scope);
+    return stack instanceof AwsStack ? stack : undefined;
+  }
 
   constructor(scope: Construct, name: string, props: AwsStackProps) {
     super(scope, name);
     const { region, tags, state, endpoint } = props;
+    this.region = region;
+    this.endpoint = endpoint;
 
     this.provider = new AwsProvider(this, "aws", {
       region,
@@ -116,5 +129,18 @@ export class AwsStack extends TerraformStack {
       this.addOverride("terraform.required_providers.random.version", RANDOM_PROVIDER_CONSTRAINT);
     }
     return this.randomProvider;
+  }
+
+  /**
+   * An API's execution ARN (`arn:aws:execute-api:<region>:<account>:<api id>`), what invoke
+   * permissions are scoped to. On AWS it is the provider's `execution_arn`. Against an emulator
+   * the provider skips requesting the account id (see the provider settings above) and leaves
+   * the account out of `execution_arn`, so no permission would match an invocation: there it is
+   * built with the caller's account (aws_caller_identity, read from the emulator's STS).
+   */
+  executionArnOf(api: { readonly id: string; readonly executionArn: string }): string {
+    if (this.endpoint === undefined) return api.executionArn;
+    this.callerIdentity ??= new DataAwsCallerIdentity(this, "LocalCloudCallerIdentity");
+    return `arn:aws:execute-api:${this.region}:${this.callerIdentity.accountId}:${api.id}`;
   }
 }

@@ -5,8 +5,10 @@ import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import type { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Construct, type IConstruct } from "constructs";
+import { AwsStack } from "./aws-stack";
 import type { LambdaFunction } from "./function";
 import { Role } from "./iam";
+import { localCloudUrl } from "./local-cloud";
 import { assertRetention, fitName, NAME_LIMITS, pascalId } from "./names";
 import type { StateMachine } from "./state-machine";
 
@@ -124,9 +126,18 @@ export class HttpApi extends Construct {
     return this.resource.id;
   }
 
-  /** The invoke URL of the `$default` stage. */
+  /**
+   * The invoke URL of the `$default` stage; in a stack deployed to the local cloud its local
+   * address, `http://<id>.execute-api.localhost:<port>/` (the provider builds the AWS host itself).
+   */
   get url(): string {
-    return this.stage.invokeUrl;
+    const local = localCloudUrl(this, this.resource.id);
+    return local === undefined ? this.stage.invokeUrl : `${local}/`;
+  }
+
+  /** The execution ARN invoke permissions are scoped to (AwsStack.executionArnOf). */
+  private get executionArn(): string {
+    return AwsStack.find(this)?.executionArnOf(this.resource) ?? this.resource.executionArn;
   }
 
   /**
@@ -153,7 +164,7 @@ export class HttpApi extends Construct {
     const arnPath = path.replace(/\{[^}]+\}/g, "*");
     fn.allowInvokeFrom(`AllowApiGateway${routeId}`, {
       principal: "apigateway.amazonaws.com",
-      sourceArn: `${this.resource.executionArn}/*/${method}${arnPath}`,
+      sourceArn: `${this.executionArn}/*/${method}${arnPath}`,
     });
     return route;
   }
@@ -203,7 +214,7 @@ export class HttpApi extends Construct {
     const route = this.route("Default", "$default", integration, authorization);
     target.allowInvokeFrom(`AllowApiGateway${pascalId(this.node.id)}Default`, {
       principal: "apigateway.amazonaws.com",
-      sourceArn: `${this.resource.executionArn}/*/$default`,
+      sourceArn: `${this.executionArn}/*/$default`,
     });
     return route;
   }

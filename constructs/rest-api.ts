@@ -9,8 +9,10 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { AwsStack } from "./aws-stack";
 import type { LambdaFunction } from "./function";
 import { Role } from "./iam";
+import { localCloudUrl } from "./local-cloud";
 import { assertRetention, fitName, NAME_LIMITS, pascalId } from "./names";
 
 const METHODS = ["get", "put", "post", "delete", "patch", "head"] as const;
@@ -65,9 +67,9 @@ export interface RestApiProps {
    */
   readonly accountLogsRoleName?: string;
   /**
-   * The local cloud's endpoint (`http://127.0.0.1:<port>`) when the stack deploys there: `url`
-   * is then the stage's local address, `http://<id>.execute-api.localhost:<port>/<stage>`,
-   * which the local cloud serves (the provider builds the AWS host name itself). @default AWS
+   * The local cloud's endpoint (`http://127.0.0.1:<port>`): `url` is then the stage's local
+   * address, `http://<id>.execute-api.localhost:<port>/<stage>`, which the local cloud serves
+   * (the provider builds the AWS host name itself). @default the stack's emulator endpoint, if any
    */
   readonly localCloudEndpoint?: string;
 }
@@ -86,7 +88,7 @@ export class RestApi extends Construct {
   readonly accessLogs: CloudwatchLogGroup;
   /** The body as sent (JSON, with Terraform references). */
   readonly body: string;
-  private readonly localCloud?: URL;
+  private readonly localCloud?: string;
 
   constructor(scope: Construct, id: string, props: RestApiProps) {
     super(scope, id);
@@ -103,13 +105,6 @@ export class RestApi extends Construct {
       localCloudEndpoint,
     } = props;
     const where = this.node.path;
-    if (localCloudEndpoint !== undefined) {
-      try {
-        this.localCloud = new URL(localCloudEndpoint);
-      } catch {
-        throw new Error(`${where}: localCloudEndpoint "${localCloudEndpoint}" is not a URL`);
-      }
-    }
     assertRetention(where, logRetentionDays);
     if (restApiName.length < 1 || restApiName.length > 128)
       throw new Error(`${where}: API name must be 1-128 characters`);
@@ -139,13 +134,14 @@ export class RestApi extends Construct {
       // A replaced API is created before the old one goes, so the stage never points at nothing.
       lifecycle: { createBeforeDestroy: true },
     });
+    this.localCloud = localCloudUrl(this, this.resource.id, localCloudEndpoint);
 
     // Each function may be invoked by this API for its own operations only.
     for (const { path, method, operation } of operations) {
       const fn = integrations[operation.operationId];
       fn.allowInvokeFrom(`AllowApiGateway${pascalId(operation.operationId)}`, {
         principal: "apigateway.amazonaws.com",
-        sourceArn: `${this.resource.executionArn}/*/${method.toUpperCase()}${path.replace(/\{[^}]+\}/g, "*")}`,
+        sourceArn: `${AwsStack.find(this)?.executionArnOf(this.resource) ?? this.resource.executionArn}/*/${method.toUpperCase()}${path.replace(/\{[^}]+\}/g, "*")}`,
       });
     }
 
@@ -208,9 +204,7 @@ export class RestApi extends Construct {
 
   /** The stage's invoke URL (`https://<id>.execute-api.<region>.amazonaws.com/<stage>`, or its local cloud address). */
   get url(): string {
-    if (this.localCloud === undefined) return this.stage.invokeUrl;
-    const port = this.localCloud.port ? `:${this.localCloud.port}` : "";
-    return `${this.localCloud.protocol}//${this.resource.id}.execute-api.localhost${port}/${this.stage.stageName}`;
+    return this.localCloud === undefined ? this.stage.invokeUrl : `${this.localCloud}/${this.stage.stageName}`;
   }
 
   /** Every operation of the document, checked: paths start with "/", operationIds are unique. */

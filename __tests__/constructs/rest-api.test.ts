@@ -140,6 +140,6 @@ describe("RestApi", () => {
           integrations: { listItems: fn("F3") },
           localCloudEndpoint: "127.0.0.1 port 5000",
         }),
-    ).toThrow(/test\/Bad: localCloudEndpoint "127.0.0.1 port 5000" is not a URL/);
+    ).toThrow(/test\/Bad: local cloud endpoint "127.0.0.1 port 5000" is not a URL/);
   });
 });

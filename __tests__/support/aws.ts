@@ -60,13 +60,3 @@ export function pointSdkAtEmulator(region: string = TEST_REGION): void {
   delete process.env.AWS_PROFILE;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 }
-
-/** Switches moto's Lambda to its no-Docker stub: an Invoke succeeds and answers its payload; nothing runs. */
-export async function useMotoLambdaStub(): Promise<void> {
-  const res = await fetch(`${emulatorEndpoint()}/moto-api/config`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ lambda: { use_docker: false } }),
-  });
-  if (!res.ok) throw new Error(`moto config: HTTP ${res.status}`);
-}

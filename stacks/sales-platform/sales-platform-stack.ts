@@ -325,7 +325,6 @@ export class SalesPlatformStack extends SystemStack {
       cors: { allowOrigin: v.frontendOrigin.stringValue },
       logRetentionDays: LOG_RETENTION_DAYS,
       accountLogsRoleName: config.salesPlatform.manageApiGatewayAccount ? names.roleName("apigw-logs") : undefined,
-      localCloudEndpoint: config.platform.awsEndpoint,
     });
 
     // ---- QuickSight (enable_quicksight) --------------------------------------------------------

@@ -21,6 +21,7 @@ import {
   captureLogs,
   clients,
   createPlatform,
+  PLATFORM_SETUP_MS,
   type Platform,
   readEvents,
   readLockItem,
@@ -55,7 +56,7 @@ beforeAll(async () => {
   p = await createPlatform("orch");
   logs = captureLogs();
   dispatches = observeDispatches();
-});
+}, PLATFORM_SETUP_MS);
 
 afterAll(() => {
   dispatches.restore();

@@ -18,6 +18,7 @@ import {
   countItems,
   createPlatform,
   objectEtag,
+  PLATFORM_SETUP_MS,
   type Platform,
   readEvents,
   readObject,
@@ -65,7 +66,7 @@ beforeAll(async () => {
   p = await createPlatform("webhook");
   logs = captureLogs();
   invokeSpy = jest.spyOn(LambdaClient.prototype, "send");
-});
+}, PLATFORM_SETUP_MS);
 
 afterAll(() => {
   logs.restore();

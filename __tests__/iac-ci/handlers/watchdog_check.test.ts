@@ -9,6 +9,7 @@ import {
   clients,
   createPlatform,
   objectEtag,
+  PLATFORM_SETUP_MS,
   type Platform,
   readLockItem,
   readObject,
@@ -25,7 +26,7 @@ const now = () => Math.floor(Date.now() / 1000);
 beforeAll(async () => {
   p = await createPlatform("watchdog");
   logs = captureLogs();
-});
+}, PLATFORM_SETUP_MS);
 
 afterAll(() => logs.restore());
 

@@ -17,7 +17,15 @@ import {
 import type { RunResult } from "../../../lambdas/iac-ci/lib/result";
 import { handler as work } from "../../../lambdas/iac-ci/worker";
 import { emulatorClientConfig, emulatorCredentials } from "../../support/aws";
-import { captureLogs, clients, createPlatform, objectEtag, type Platform, readObject } from "./support/platform";
+import {
+  captureLogs,
+  clients,
+  createPlatform,
+  objectEtag,
+  PLATFORM_SETUP_MS,
+  type Platform,
+  readObject,
+} from "./support/platform";
 
 let p: Platform;
 let logs: ReturnType<typeof captureLogs>;
@@ -79,7 +87,7 @@ async function storedResult(orderId: string): Promise<RunResult | undefined> {
 beforeAll(async () => {
   p = await createPlatform("worker");
   logs = captureLogs();
-});
+}, PLATFORM_SETUP_MS);
 
 afterAll(() => logs.restore());
 

@@ -11,7 +11,7 @@ import {
   clientConfig,
   createAgentWithAlias,
   putKey,
-  queueLambdaAnswers,
+  setAgentAnswer,
   uniqueName,
   useEmulator,
 } from "./support/emulator";
@@ -84,7 +84,7 @@ test("POST /api/messages invokes the alias synchronously with the validated requ
   // What the agent answers for this request (run in-process: SSM + the loopback endpoint).
   openai.script({ kind: "reply", content: "Day 1: Ribeira. Day 2: Livraria Lello and the Douro." });
   const reply = await agent(body, context());
-  await queueLambdaAnswers(JSON.stringify(reply));
+  await setAgentAnswer(aliasArn, JSON.stringify(reply));
 
   const res = await api(post(JSON.stringify(body)), context());
   expect(res.statusCode).toBe(200);
@@ -111,7 +111,8 @@ test("an agent that does not answer before the API's deadline is a 502 with a cl
   });
 });
 
-test("an answer that is not a reply (the stub's echo of the request) is a 502, logged with detail", async () => {
+test("an answer that is not a reply (an echo of the request) is a 502, logged with detail", async () => {
+  await setAgentAnswer(aliasArn, JSON.stringify({ message: "echo me" }));
   const res = await api(post(JSON.stringify({ message: "echo me" })), context());
   expect(res.statusCode).toBe(502);
   expect(JSON.parse(res.body as string).error).toBe("agent_bad_reply");

@@ -5,12 +5,14 @@
 import { randomBytes } from "node:crypto";
 import { CodeBuildClient, CreateProjectCommand } from "@aws-sdk/client-codebuild";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { ENV, FUNCTION_ENV, ORDER_NAME_INDEX, TABLE_KEYS } from "../../../../lambdas/iac-ci/contract";
-import { emulatorClientConfig, pointSdkAtEmulator, useMotoLambdaStub } from "../../../support/aws";
+import { emulatorClientConfig, pointSdkAtEmulator } from "../../../support/aws";
+import { makeRole, zipOf } from "../../../support/localcloud";
 
 export interface Platform {
   readonly ordersTable: string;
@@ -30,14 +32,9 @@ export interface Platform {
 export const uniqueName = (prefix: string): string =>
   `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
 
-/**
- * Points the AWS SDK (of the handlers and of the test) at the emulator through the standard
- * environment variables, and switches moto's Lambda to its no-Docker stub (an Invoke succeeds
- * and answers its payload; nothing runs).
- */
+/** Points the AWS SDK (of the handlers and of the test) at the emulator through the standard environment variables. */
 export async function useEmulator(): Promise<void> {
   pointSdkAtEmulator();
-  await useMotoLambdaStub();
 }
 
 export const clients = () => {
@@ -50,6 +47,9 @@ export const clients = () => {
     ssm: new SSMClient(config),
   };
 };
+
+/** What creating the platform may take (tables, buckets, two functions, a state machine; a loaded machine is slow). */
+export const PLATFORM_SETUP_MS = 60_000;
 
 /** Creates the platform's resources and exports their names as the handlers' environment. */
 export async function createPlatform(prefix: string): Promise<Platform> {
@@ -70,6 +70,23 @@ export async function createPlatform(prefix: string): Promise<Platform> {
     watchdogStateMachineArn: "",
   };
 
+  // The orchestrator and worker the handlers invoke (asynchronously): functions on the local
+  // cloud that accept any event and do nothing; the tests assert what the handlers send them.
+  const role = await makeRole();
+  const lambda = new LambdaClient(emulatorClientConfig());
+  await Promise.all(
+    [p.orchestratorFunction, p.workerFunction].map((FunctionName) =>
+      lambda.send(
+        new CreateFunctionCommand({
+          FunctionName,
+          Runtime: "nodejs22.x",
+          Handler: "index.handler",
+          Role: role,
+          Code: { ZipFile: zipOf({ "index.js": "exports.handler = async () => null;\n" }) },
+        }),
+      ),
+    ),
+  );
   await Promise.all([
     raw.send(
       new CreateTableCommand({

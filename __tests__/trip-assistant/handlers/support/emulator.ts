@@ -3,12 +3,12 @@
 // a `live` alias, in the system's own region. The handlers reach them through the standard AWS
 // SDK environment variables, as in Lambda.
 import { randomBytes } from "node:crypto";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateAliasCommand, CreateFunctionCommand, LambdaClient, PublishVersionCommand } from "@aws-sdk/client-lambda";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { emulatorCredentials, emulatorEndpoint, pointSdkAtEmulator, useMotoLambdaStub } from "../../../support/aws";
+import { emulatorCredentials, emulatorEndpoint, pointSdkAtEmulator } from "../../../support/aws";
+import { ACCOUNT, makeRole, zipOf } from "../../../support/localcloud";
 
-/** The seed's region; also keeps moto's Lambda answer queue apart from other systems' tests (us-east-1). */
+/** The system's default region. */
 export const REGION = "us-east-2";
 
 export const clientConfig = () => ({
@@ -20,10 +20,9 @@ export const clientConfig = () => ({
 export const uniqueName = (prefix: string): string =>
   `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
 
-/** Points the handlers' SDK clients at the emulator, and moto's Lambda at its no-Docker stub. */
+/** Points the handlers' SDK clients at the emulator. */
 export async function useEmulator(): Promise<void> {
   pointSdkAtEmulator(REGION);
-  await useMotoLambdaStub();
 }
 
 /** A SecureString parameter holding `value`; returns its name. */
@@ -34,27 +33,39 @@ export async function putKey(value: string, name = `/trip-assistant-test/${uniqu
   return name;
 }
 
-/** An arm64 image function with version 1 and a `live` alias on it; returns the alias ARN. */
+/**
+ * The agent as the API sees it: a function on the local cloud with version 1 and a `live` alias
+ * on it; returns the alias ARN. It answers whatever the test last stored with `setAgentAnswer`
+ * (the test runs the real agent in-process and stores its reply), read from an SSM parameter
+ * its role may read, so the API's invocation goes through the local cloud's runtime and IAM.
+ */
 export async function createAgentWithAlias(functionName: string): Promise<string> {
   const lambda = new LambdaClient(clientConfig());
-  const role = await new IAMClient(clientConfig()).send(
-    new CreateRoleCommand({
-      RoleName: functionName,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-    }),
+  const parameter = `/trip-assistant-test/${functionName}/answer`;
+  await new SSMClient(clientConfig()).send(
+    new PutParameterCommand({ Name: parameter, Type: "String", Value: "null", Overwrite: true }),
   );
+  const role = await makeRole([
+    { Effect: "Allow", Action: "ssm:GetParameter", Resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${parameter}` },
+  ]);
+  const code = `
+const { SSMClient, GetParameterCommand } = require("@aws-sdk/client-ssm");
+const ssm = new SSMClient({});
+exports.handler = async () => {
+  const out = await ssm.send(new GetParameterCommand({ Name: process.env.ANSWER_PARAMETER }));
+  return JSON.parse(out.Parameter.Value);
+};`;
   await lambda.send(
     new CreateFunctionCommand({
       FunctionName: functionName,
-      PackageType: "Image",
-      Code: { ImageUri: `123456789012.dkr.ecr.${REGION}.amazonaws.com/trip-assistant-agent-test:v1` },
-      Role: role.Role?.Arn,
+      Runtime: "nodejs22.x",
+      Handler: "index.handler",
+      Code: { ZipFile: zipOf({ "index.js": code }) },
+      Role: role,
       Architectures: ["arm64"],
       Timeout: 30,
       MemorySize: 512,
+      Environment: { Variables: { ANSWER_PARAMETER: parameter } },
     }),
   );
   const version = await lambda.send(new PublishVersionCommand({ FunctionName: functionName }));
@@ -64,17 +75,17 @@ export async function createAgentWithAlias(functionName: string): Promise<string
   return alias.AliasArn as string;
 }
 
-/**
- * The answers moto's Lambda stub gives the next invocations in this region (it runs no code):
- * the test puts there what the agent handler, run in-process, answered.
- */
-export async function queueLambdaAnswers(...payloads: string[]): Promise<void> {
-  const res = await fetch(`${emulatorEndpoint()}/moto-api/static/lambda-simple/response`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ results: payloads, region: REGION, account_id: "123456789012" }),
-  });
-  if (res.status !== 201) throw new Error(`moto lambda-simple queue: HTTP ${res.status}`);
+/** What the agent function answers from now on (JSON text). */
+export async function setAgentAnswer(aliasArn: string, payload: string): Promise<void> {
+  const functionName = aliasArn.split(":")[6];
+  await new SSMClient(clientConfig()).send(
+    new PutParameterCommand({
+      Name: `/trip-assistant-test/${functionName}/answer`,
+      Type: "String",
+      Value: payload,
+      Overwrite: true,
+    }),
+  );
 }
 
 export { captureLogs } from "../../../support/logs";
