@@ -43,6 +43,28 @@ deploy() { # deploy STACK
     --ignore-missing-stack-dependencies --outputs-file "$EMULATOR_HOME/outputs-$1.json" > "$EMULATOR_HOME/deploy-$1.log" 2>&1 \
     || { echo "[deploy-local] cdktf deploy $1 failed; log: $EMULATOR_HOME/deploy-$1.log" >&2; tail -40 "$EMULATOR_HOME/deploy-$1.log" >&2; return 1; }
 }
+# The local cloud runs an image function from the image pushed to it (scripts/local-image.js:
+# the Dockerfile stage's task root, CMD and ENV; docs/emulator.md, "Image functions"): after a
+# stack that creates ECR repositories, push the project's images under the tag the next stack
+# deploys its functions with.
+repository_of() { # repository_of STACK OUTPUT: the repository name of a repository URL output
+  node -e 'const [file, stack, key] = process.argv.slice(1); const url = require(file)[stack][key];
+    if (!url) throw new Error(`${stack} has no output ${key}`); console.log(url.split("/").slice(1).join("/"));' \
+    "$EMULATOR_HOME/outputs-$1.json" "$1" "$2"
+}
+push_images() { # push_images STACK
+  case "$1" in
+    01-ecr)
+      node scripts/bundle-lambdas.js > /dev/null
+      node scripts/local-image.js --endpoint "$endpoint" --repository "$(repository_of 01-ecr ecr_repo_url)" \
+        --tag "${TF_VAR_image_tag:-${IAC_CI_IMAGE_TAG:-latest}}" --dockerfile Dockerfile >&2 ;;
+    trip-assistant-ecr)
+      for target in agent api; do
+        node scripts/local-image.js --endpoint "$endpoint" --repository "$(repository_of trip-assistant-ecr "${target}_ecr_repository_url")" \
+          --tag "${TF_VAR_image_tag:-emulator}" --dockerfile lambdas/trip-assistant/Dockerfile --target "$target" >&2
+      done ;;
+  esac
+}
 deploy 00-bootstrap
 
 # Systems are independent after 00-bootstrap: deploy them side by side, each in its own order.
@@ -51,6 +73,7 @@ for system in "${systems[@]}"; do
   (
     for stack in $(node scripts/stacks.js order --system "$system"); do
       deploy "$stack"
+      push_images "$stack"
     done
   ) &
   pids+=("$!")

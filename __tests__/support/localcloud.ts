@@ -122,3 +122,16 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/**
+ * A local cloud URL in the Host form (`http://<id>.execute-api.localhost:<port>/...`, what the
+ * stacks output; curl resolves `*.localhost`) in the path form Node's resolver can reach
+ * (`http://127.0.0.1:<port>/_apigw/<id>/...`, `/_lambda-url/<id>/...` for function URLs).
+ */
+export function pathFormOf(url: string): string {
+  const parsed = new URL(url);
+  const match = /^([^.]+)\.(execute-api|lambda-url)\.localhost$/.exec(parsed.hostname);
+  if (!match) throw new Error(`${url} is not a local cloud Host-form URL`);
+  const prefix = match[2] === "execute-api" ? "_apigw" : "_lambda-url";
+  return `${parsed.protocol}//127.0.0.1:${parsed.port}/${prefix}/${match[1]}${parsed.pathname}${parsed.search}`;
+}

@@ -25,6 +25,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { handler } from "../../../lambdas/model-share/api";
 import { ENV, ROUTES, routeKeyOf } from "../../../lambdas/model-share/contract";
 import { allSettled, startSystemEmulator } from "../../support/deploy";
+import { pathFormOf } from "../../support/localcloud";
 import { expectOk, terraform } from "../../support/terraform";
 
 // seed 003 on its own emulator: 00-bootstrap once, then dev and stage side by side (stage with
@@ -162,7 +163,10 @@ describe("seed 003: the model-share playground API on the emulator, dev and stag
       const stage = await apis.send(new GetStageCommand({ ApiId: api.ApiId, StageName: "$default" }));
       expect(stage.AutoDeploy).toBe(true);
       expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
-      expect((await outputs(env)).api_url.value).toEqual(expect.stringContaining(api.ApiId as string));
+      // The local cloud's address of the $default stage (on AWS the provider's invoke URL).
+      expect((await outputs(env)).api_url.value).toMatch(
+        new RegExp(`^http://${api.ApiId}\\.execute-api\\.localhost:\\d+/$`),
+      );
     }
   });
 
@@ -217,6 +221,26 @@ describe("seed 003: the model-share playground API on the emulator, dev and stag
     expect(tables.body.tables).toEqual([expect.objectContaining({ tableId: "deployed", userCount: 1 })]);
     const users = await call(routeKeyOf(ROUTES.listUsers), { tableId: "deployed" });
     expect(users.body.users).toEqual([expect.objectContaining({ username: "ada", submissionCount: 3 })]);
+  });
+
+  test("the deployed API answers on its local URL: the function runs under its role, through the route's permission", async () => {
+    // The output is the Host form a user pastes into curl; Node's resolver needs the path form.
+    const url = pathFormOf((await outputs("stage")).api_url.value as string);
+    const send = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { "content-type": "application/json", origin: STAGE_ORIGIN },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: the API's JSON
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    expect(await send("POST", "tables", { tableId: "over-http" })).toMatchObject({ status: 201 });
+    expect((await send("PUT", "tables/over-http/users/ada", { submissionCount: 2, totalCount: 5 })).status).toBe(201);
+    const users = await send("GET", "tables/over-http/users");
+    expect(users.body.users).toEqual([expect.objectContaining({ username: "ada", submissionCount: 2 })]);
+    const bad = await send("POST", "tables", { tableId: "" });
+    expect(bad.status).toBe(400);
   });
 
   test("flipping use_layer and enable_pitr on the deployed dev plans exactly those changes, and applies them", async () => {
