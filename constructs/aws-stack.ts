@@ -1,4 +1,5 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
@@ -66,6 +67,7 @@ export class AwsStack extends TerraformStack {
   readonly endpoint?: string;
   private randomProvider?: RandomProvider;
   private callerIdentity?: DataAwsCallerIdentity;
+  private providerRegion?: DataAwsRegion;
 
   /** The AwsStack `scope` belongs to, or undefined (a construct in another kind of stack). */
   static find(scope: IConstruct): AwsStack | undefined {
@@ -136,11 +138,13 @@ export class AwsStack extends TerraformStack {
    * permissions are scoped to. On AWS it is the provider's `execution_arn`. Against an emulator
    * the provider skips requesting the account id (see the provider settings above) and leaves
    * the account out of `execution_arn`, so no permission would match an invocation: there it is
-   * built with the caller's account (aws_caller_identity, read from the emulator's STS).
+   * built with the caller's account (aws_caller_identity, read from the emulator's STS) and the
+   * provider's region (aws_region: a stack may set it from a variable).
    */
   executionArnOf(api: { readonly id: string; readonly executionArn: string }): string {
     if (this.endpoint === undefined) return api.executionArn;
     this.callerIdentity ??= new DataAwsCallerIdentity(this, "LocalCloudCallerIdentity");
-    return `arn:aws:execute-api:${this.region}:${this.callerIdentity.accountId}:${api.id}`;
+    this.providerRegion ??= new DataAwsRegion(this, "LocalCloudRegion");
+    return `arn:aws:execute-api:${this.providerRegion.region}:${this.callerIdentity.accountId}:${api.id}`;
   }
 }

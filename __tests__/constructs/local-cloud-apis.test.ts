@@ -54,13 +54,14 @@ describe("APIs on the local cloud", () => {
   test("on the local cloud: permissions name the caller's account; URLs are the local addresses", () => {
     const { json, sourceArns } = apis(stackOn("http://127.0.0.1:4566"));
     const account = "${data.aws_caller_identity.LocalCloudCallerIdentity.account_id}";
+    const region = "${data.aws_region.LocalCloudRegion.region}";
     expect(sourceArns).toEqual([
       expect.stringMatching(
-        /^arn:aws:execute-api:us-east-1:\$\{data\.aws_caller_identity\.LocalCloudCallerIdentity\.account_id\}:\$\{aws_api_gateway_rest_api\.Rest_\w+\.id\}\/\*\/GET\/stores$/,
+        /^arn:aws:execute-api:\$\{data\.aws_region\.LocalCloudRegion\.region\}:\$\{data\.aws_caller_identity\.LocalCloudCallerIdentity\.account_id\}:\$\{aws_api_gateway_rest_api\.Rest_\w+\.id\}\/\*\/GET\/stores$/,
       ),
       expect.stringMatching(/:\$\{aws_apigatewayv2_api\.Http_\w+\.id\}\/\*\/GET\/items\/\*$/),
     ]);
-    expect(sourceArns[1].startsWith(`arn:aws:execute-api:us-east-1:${account}:`)).toBe(true);
+    expect(sourceArns[1].startsWith(`arn:aws:execute-api:${region}:${account}:`)).toBe(true);
     expect(json.output.http_url.value).toMatch(
       /^http:\/\/\$\{aws_apigatewayv2_api\.Http_\w+\.id\}\.execute-api\.localhost:4566\/$/,
     );
