@@ -12,14 +12,23 @@ source "$ROOT/scripts/versions.sh"
 HOME_DIR="${EMULATOR_HOME:-$ROOT/.emulator/default}"
 MOTO_PYTHON="$TOOLCHAIN_HOME/venv-moto-$MOTO_VERSION/bin/python"
 
+running() {
+  [[ -f "$HOME_DIR/pid" && -f "$HOME_DIR/endpoint" ]] && kill -0 "$(cat "$HOME_DIR/pid")" 2>/dev/null
+}
+# The local cloud's own health answer: constant-time (moto's /moto-api/data.json serializes every
+# resource, seconds once a few systems are deployed, which once made a busy emulator look dead).
 alive() {
-  [[ -f "$HOME_DIR/pid" && -f "$HOME_DIR/endpoint" ]] || return 1
-  kill -0 "$(cat "$HOME_DIR/pid")" 2>/dev/null || return 1
-  curl -fs -m 2 -o /dev/null "$(cat "$HOME_DIR/endpoint")/moto-api/data.json"
+  running || return 1
+  curl -fs -m "${1:-10}" -o /dev/null "$(cat "$HOME_DIR/endpoint")/_localcloud/health"
 }
 
 start() {
   if alive; then cat "$HOME_DIR/endpoint"; return; fi
+  if running; then
+    # Never start a second one beside it: the stacks' state and endpoints live in this one.
+    echo "emulator: pid $(cat "$HOME_DIR/pid") runs but does not answer at $(cat "$HOME_DIR/endpoint") within 10 s; log: $HOME_DIR/moto.log (npm stop to drop it)" >&2
+    exit 1
+  fi
   [[ -x "$MOTO_PYTHON" ]] || { echo "emulator: $MOTO_PYTHON missing; run scripts/toolchain.sh first" >&2; exit 1; }
   mkdir -p "$HOME_DIR"
   local port
@@ -35,7 +44,7 @@ start() {
   echo $! > "$HOME_DIR/pid"
   echo "http://127.0.0.1:$port" > "$HOME_DIR/endpoint"
   for _ in $(seq 1 100); do
-    if alive; then cat "$HOME_DIR/endpoint"; return; fi
+    if alive 2; then cat "$HOME_DIR/endpoint"; return; fi
     sleep 0.2
   done
   echo "emulator: moto did not answer on port $port; log: $HOME_DIR/moto.log" >&2
