@@ -40,6 +40,7 @@ MODULES = (
     "iam_enforcement",
     "stepfunctions_exec",
     "event_delivery",
+    "dynamodb_streams",
     "http_gateway",
 )
 
