@@ -4,6 +4,7 @@
 #   npm start              build/reuse the toolchain, start/reuse the emulator, deploy 00-bootstrap,
 #                          then every system (side by side, each in its own stack order)
 #   npm start -- SYSTEM..  00-bootstrap, then only the named systems
+#   LOCALCLOUD_SMOKE=off   deploy only (no smoke tests afterwards)
 #   npm stop               stop the emulator (all its resources and state vanish with it)
 # Stack names and order come from the registry (stacks/registry.ts, via scripts/stacks.js).
 # Everything lives under .emulator/default: the emulator's pid/log, the synthesized stacks
@@ -31,6 +32,23 @@ export TF_VAR_s3_bucket_name="${TF_VAR_s3_bucket_name:-sales-local}"
 export TF_VAR_alert_email="${TF_VAR_alert_email:-ops@example.com}"
 echo "[deploy-local] sales-platform: s3_bucket_name=$TF_VAR_s3_bucket_name alert_email=$TF_VAR_alert_email (TF_VAR_* to change)" >&2
 out="$EMULATOR_HOME/cdktf.out"
+# A local cloud keeps its resources in memory: when this one is not the one the home last
+# deployed to (it stopped without `npm stop`, and a new one started on another port), the
+# previous deploy's work directories, local state and outputs describe a world that is gone
+# (Terraform would refuse the changed backend endpoint). Start over from a clean slate.
+stale() { # the home's synthesized bootstrap or an initialized S3 backend names another endpoint
+  local file
+  for file in "$out/stacks/00-bootstrap/cdk.tf.json" "$out"/stacks/*/.terraform/terraform.tfstate; do
+    [[ -f "$file" ]] || continue
+    [[ "$file" == */.terraform/* ]] && ! grep -q '"type": "s3"' "$file" && continue   # local backend
+    grep -qF "\"$endpoint" "$file" || return 0
+  done
+  return 1
+}
+if stale; then
+  echo "[deploy-local] $EMULATOR_HOME last deployed to another local cloud: clearing its stacks, state and outputs" >&2
+  rm -rf "$out" "$EMULATOR_HOME"/terraform.00-bootstrap.tfstate* "$EMULATOR_HOME"/outputs-*.json "$EMULATOR_HOME"/deploy-*.log
+fi
 start=$(date +%s)
 
 if [[ $# -gt 0 ]]; then systems=("$@"); else mapfile -t systems < <(node scripts/stacks.js systems); fi
@@ -96,3 +114,10 @@ for system in "${systems[@]}"; do
   # shellcheck disable=SC2046
   print_outputs "$system" $(node scripts/stacks.js order --system "$system")
 done
+
+# Each deployed system's smoke test (__tests__/<system>/e2e/smoke.ts): its flows through its
+# public entry points; a failed step fails npm start, naming it. `npm run smoke` runs them again.
+if [[ "${LOCALCLOUD_SMOKE:-on}" != off ]]; then
+  echo "[deploy-local] smoke tests: ${systems[*]}" >&2
+  node scripts/smoke.js "${systems[@]}" || { echo "[deploy-local] a smoke test failed (see above); the systems stay deployed: npm run smoke -- <system> runs it again" >&2; exit 1; }
+fi

@@ -808,7 +808,9 @@ def denied_message(principal: Principal, action: str, resource: str, reason: str
     return f"User: {principal.arn} is not authorized to perform: {action} on resource: {shown} {reason}".rstrip()
 
 
-def role_allows(role_arn: str, action: str, resource: str, region: str = "us-east-1", context: dict | None = None) -> tuple[bool, str]:
+def role_allows(
+    role_arn: str, action: str, resource: str, region: str = "us-east-1", context: dict | None = None, session: str = "localcloud"
+) -> tuple[bool, str]:
     """Whether a role's session may perform `action` on `resource`, for local-cloud code that
     acts as a role without an HTTP request (Step Functions tasks, say): (allowed, AWS's message)."""
     parts = role_arn.split(":")
@@ -823,13 +825,13 @@ def role_allows(role_arn: str, action: str, resource: str, region: str = "us-eas
     except Exception:  # noqa: BLE001
         policies, boundary, role_id = [], None, "AROA"
     principal = Principal(
-        arn=f"arn:aws:sts::{account}:assumed-role/{role_name}/localcloud",
+        arn=f"arn:aws:sts::{account}:assumed-role/{role_name}/{session}",
         account=account,
         kind="AssumedRole",
         name=role_name,
         secret="",
         principal_arn=role_arn,
-        user_id=f"{role_id}:localcloud",
+        user_id=f"{role_id}:{session}",
         policies=policies,
         boundary=boundary,
     )

@@ -250,11 +250,34 @@ def _account_of(function_name: str, env: Any) -> str:
     return env.aws_execution_details.account
 
 
-def invoke_function(env: Any, parameters: dict, region: str) -> dict:
+def _authorize_invoke(state_credentials: Any, function_name: str, qualifier: str | None, region: str, account: str) -> None:
+    """The state machine's role (or the task's Credentials.RoleArn) must be allowed
+    lambda:InvokeFunction on the function, as on AWS; else the task fails Lambda.AccessDeniedException."""
+    from . import iam_enforcement
+
+    role_arn = getattr(state_credentials, "role_arn", None) or ""
+    if not settings.IAM_ENFORCED or not role_arn.startswith("arn:"):
+        return
+    params = {"FunctionName": function_name, **({"Qualifier": qualifier} if qualifier else {})}
+    [(action, resource)] = iam_enforcement._lambda("Invoke", params, region, account)
+    name = getattr(state_credentials, "session_name", None) or session_name(role_arn)
+    allowed, message = iam_enforcement.role_allows(role_arn, action, resource, region, session=name)
+    if not allowed:
+        raise ClientError(
+            {
+                "Error": {"Code": "AccessDeniedException", "Message": message},
+                "ResponseMetadata": {"HTTPStatusCode": 403, "RequestId": str(uuid.uuid4())},
+            },
+            "Invoke",
+        )
+
+
+def invoke_function(env: Any, parameters: dict, region: str, state_credentials: Any = None) -> dict:
     """Invokes through the local runtime; raises LambdaFunctionErrorException on a function error."""
     from . import lambda_invoke
 
     function_name = parameters["FunctionName"]
+    _authorize_invoke(state_credentials, function_name, parameters.get("Qualifier"), region, _account_of(function_name, env))
     payload = parameters.get("Payload")
     if payload is None:
         payload = b"{}"
@@ -288,7 +311,7 @@ def invoke_function(env: Any, parameters: dict, region: str) -> dict:
 def _execute_lambda_function_integration(env: Any, parameters: dict, region: str, state_credentials: Any) -> None:
     if env.is_mocked_mode():
         return _moto_execute_lambda_function_integration(env, parameters, region, state_credentials)
-    env.stack.append(invoke_function(env, parameters, region))
+    env.stack.append(invoke_function(env, parameters, region, state_credentials))
     return None
 
 

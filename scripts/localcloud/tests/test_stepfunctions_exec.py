@@ -20,7 +20,26 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)  # the interpreter logs each failure
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/machine-role"
+_TRUST = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+)
+
+
+def machine_role(name: str, resources: list[str]) -> str:
+    """A state machine role allowed lambda:InvokeFunction on `resources` only."""
+    from moto.iam.models import iam_backends
+
+    iam = iam_backends[ACCOUNT]["aws"]
+    try:
+        return iam.get_role(name).arn
+    except Exception:  # noqa: BLE001
+        arn = iam.create_role(name, _TRUST, "/", None, "", [], None).arn
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": resources}]}
+        iam.put_role_policy(name, "invoke", json.dumps(policy))
+        return arn
+
+
+ROLE = machine_role("machine-role", ["*"])
 
 
 class Result:
@@ -57,13 +76,13 @@ def lambda_task(name: str, **extra: object) -> dict:
     }
 
 
-def run(definition: dict, execution_input: dict, runtime: FakeRuntime, timeout: float = 20) -> object:
+def run(definition: dict, execution_input: dict, runtime: FakeRuntime, timeout: float = 20, role: str = ROLE) -> object:
     fake_module = types.SimpleNamespace(invoke=runtime.invoke)
     with mock.patch.dict(sys.modules, {"localcloud.lambda_invoke": fake_module}), mock.patch(
         "localcloud.lambda_invoke", fake_module, create=True
     ):
         backend = stepfunctions_parser_backends[ACCOUNT][REGION]
-        machine = backend.create_state_machine(name=f"m-{uuid.uuid4().hex[:8]}", definition=json.dumps(definition), roleArn=ROLE)
+        machine = backend.create_state_machine(name=f"m-{uuid.uuid4().hex[:8]}", definition=json.dumps(definition), roleArn=role)
         execution = backend.start_execution(machine.arn, execution_input=json.dumps(execution_input))
         deadline = time.monotonic() + timeout
         while execution.status == "RUNNING" and time.monotonic() < deadline:
@@ -149,6 +168,20 @@ class ExecutionTest(unittest.TestCase):
         self.assertEqual(execution.status, "FAILED")
         self.assertEqual(execution.error, "Lambda.ResourceNotFoundException")
         self.assertIn("Function not found", execution.cause)
+
+    def test_the_machine_role_must_allow_invoking_the_function(self) -> None:
+        narrow = machine_role("narrow-machine-role", [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:one"])
+        runtime = FakeRuntime({"one": Result({"ok": 1}), "two": Result({"ok": 2})})
+        allowed = run({"StartAt": "One", "States": {"One": lambda_task("one", End=True)}}, {}, runtime, role=narrow)
+        self.assertEqual(allowed.status, "SUCCEEDED")
+        denied = run({"StartAt": "Two", "States": {"Two": lambda_task("two", End=True)}}, {}, runtime, role=narrow)
+        self.assertEqual(denied.status, "FAILED")
+        self.assertEqual(denied.error, "Lambda.AccessDeniedException")
+        self.assertIn("assumed-role/narrow-machine-role/", denied.cause)
+        self.assertIn(f"is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:{REGION}:{ACCOUNT}:function:two", denied.cause)
+        self.assertEqual([c[0].split(":")[-1] for c in runtime.calls], ["one"])  # the denied function never ran
+        with mock.patch.object(sx.settings, "IAM_ENFORCED", False):
+            self.assertEqual(run({"StartAt": "Two", "States": {"Two": lambda_task("two", End=True)}}, {}, runtime, role=narrow).status, "SUCCEEDED")
 
     def test_task_timeout_is_states_timeout(self) -> None:
         def slow(_event: object) -> Result:
