@@ -69,15 +69,19 @@ function measureLoad(file) {
 async function bundleLambdas({ outdir = DEFAULT_OUTDIR, only, measure = true, log = true } = {}) {
   const list = targets(only);
   fs.mkdirSync(outdir, { recursive: true });
+  // Each bundle is written aside and renamed into place: several runs may bundle at once (npm
+  // start's deploys in the e2e suites), and a reader (an image push) never sees half a file.
+  const keep = new Set(list.map((t) => `${t.module}.js`));
   if (!only) {
-    for (const f of fs.readdirSync(outdir)) if (f.endsWith(".js")) fs.rmSync(path.join(outdir, f));
+    for (const f of fs.readdirSync(outdir)) if (f.endsWith(".js") && !keep.has(f)) fs.rmSync(path.join(outdir, f));
   }
   const results = [];
   for (const t of list) {
     const outfile = path.join(outdir, `${t.module}.js`);
+    const partial = `${outfile}.${process.pid}.tmp`;
     const { metafile } = await esbuild.build({
       entryPoints: [t.entry],
-      outfile,
+      outfile: partial,
       bundle: true,
       platform: "node",
       target: "node22",
@@ -88,6 +92,7 @@ async function bundleLambdas({ outdir = DEFAULT_OUTDIR, only, measure = true, lo
       logLevel: "warning",
       metafile: true,
     });
+    fs.renameSync(partial, outfile);
     const bytes = fs.statSync(outfile).size;
     // The AWS service clients bundled in (each handler should carry only those it calls).
     const clients = [

@@ -53,6 +53,12 @@ start=$(date +%s)
 
 if [[ $# -gt 0 ]]; then systems=("$@"); else mapfile -t systems < <(node scripts/stacks.js systems); fi
 for system in "${systems[@]}"; do node scripts/stacks.js order --system "$system" > /dev/null; done
+# No internet here: without a real key, trip-assistant's agent asks the local cloud's own OpenAI
+# stand-in (scripts/localcloud/openai_loopback.py) instead of api.openai.com.
+if [[ " ${systems[*]} " == *" trip-assistant "* && -z "${TF_VAR_openai_base_url:-}" && -z "${TF_VAR_openai_api_key:-}" ]]; then
+  export TF_VAR_openai_base_url="$endpoint/_localcloud/openai/v1"
+  echo "[deploy-local] trip-assistant: OpenAI is played by the local cloud's loopback ($TF_VAR_openai_base_url); for real OpenAI set TF_VAR_openai_api_key and leave TF_VAR_openai_base_url unset" >&2
+fi
 
 cdktf synth --output "$out" > /dev/null
 deploy() { # deploy STACK
@@ -73,13 +79,14 @@ repository_of() { # repository_of STACK OUTPUT: the repository name of a reposit
 push_images() { # push_images STACK
   case "$1" in
     01-ecr)
-      node scripts/bundle-lambdas.js > /dev/null
+      node scripts/bundle-lambdas.js --no-measure > /dev/null
       node scripts/local-image.js --endpoint "$endpoint" --repository "$(repository_of 01-ecr ecr_repo_url)" \
         --tag "${TF_VAR_image_tag:-${IAC_CI_IMAGE_TAG:-latest}}" --dockerfile Dockerfile >&2 ;;
     trip-assistant-ecr)
       for target in agent api; do
         node scripts/local-image.js --endpoint "$endpoint" --repository "$(repository_of trip-assistant-ecr "${target}_ecr_repository_url")" \
-          --tag "${TF_VAR_image_tag:-emulator}" --dockerfile lambdas/trip-assistant/Dockerfile --target "$target" >&2
+          --tag "${TF_VAR_image_tag:-emulator}" --dockerfile lambdas/trip-assistant/Dockerfile --target "$target" \
+          --build-arg "APP_VERSION=${TF_VAR_image_tag:-emulator}" >&2
       done ;;
   esac
 }

@@ -11,6 +11,8 @@ const path = require("node:path");
 const { execFileSync } = require("node:child_process");
 const esbuild = require("esbuild");
 
+// The SDK warns on Node 20 about releases after 2027-01; the machine's Node is what runs this.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const root = path.resolve(__dirname, "..");
 const home = path.resolve(process.env.EMULATOR_HOME || path.join(root, ".emulator", "default"));
 

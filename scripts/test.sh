@@ -6,7 +6,8 @@
 #   3. the local cloud's Python unit tests (scripts/localcloud/tests)
 #   4. jest: unit + handlers + toolchain, then the terraform suites: `terraform validate` of every
 #      stack and each system's emulator suite (deploy, adopt, lock, import, destroy), each on its
-#      own emulator, all side by side (most of their time is the provider's consistency waits)
+#      own emulator, all side by side (most of their time is the provider's consistency waits),
+#      and beside them each system's e2e suite (deployed as npm start does, driven end to end)
 #   5. the gates over the synthesized stacks: checkov (security, also over the emulator deploys'
 #      plans), tflint (terraform ruleset, recommended preset), and the CDKTF -> CDK Terrain
 #      equivalence check (every stack synthesized with cdktn too, the JSON compared)
@@ -55,8 +56,10 @@ timed "localcloud: python unit tests" \
   "$TOOLCHAIN_HOME/venv-moto-$MOTO_VERSION/bin/python" -m unittest discover -s scripts/localcloud/tests -t scripts || status=1
 timed "jest: unit + handlers + toolchain" \
   npx jest --selectProjects unit handlers toolchain --json --outputFile build/test-results/fast.json || status=1
-timed "jest: terraform (real Terraform + plugins + emulator)" \
-  npx jest --selectProjects terraform --maxWorkers="${IAC_CI_TERRAFORM_WORKERS:-6}" --json --outputFile build/test-results/terraform.json || status=1
+# The e2e suites (each system deployed as npm start deploys it, then driven end to end) run
+# beside the terraform suites: both mostly wait on the provider's consistency checks.
+timed "jest: terraform + e2e (real Terraform + plugins + local cloud)" \
+  npx jest --selectProjects terraform e2e --maxWorkers="${IAC_CI_TERRAFORM_WORKERS:-6}" --json --outputFile build/test-results/terraform.json || status=1
 
 # The stacks `terraform validate` synthesized (default settings, no emulator).
 stacks=build/tf-validate/cdktf.out/stacks

@@ -2,7 +2,8 @@
 // smoke steps, then what IAM enforcement makes real on the deployed system.
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { deploySystem, smokeStepsAsTests } from "../../support/e2e";
-import { ended, GOOD_RUN, smoke, startedExecution } from "./smoke";
+import { httpCall } from "../../support/http-call";
+import { ended, GOOD_RUN, regionOf, runsUrl, smoke, startedExecution } from "./smoke";
 
 const deployed = deploySystem("sfn-pipeline");
 
@@ -36,7 +37,7 @@ test("GIVEN the state machine's role without its grant on lambda_two WHEN a run 
       list(s.Action).includes("lambda:InvokeFunction")
         ? { ...s, Resource: list(s.Resource).filter((r) => !r.includes(`:function:${lambdaTwo}`)) }
         : s,
-    ),
+    ).filter((s) => list(s.Resource).length > 0),
   };
   expect(JSON.stringify(withoutTwo)).not.toContain(`:function:${lambdaTwo}`);
   await iam.send(
@@ -58,8 +59,6 @@ test("GIVEN the state machine's role without its grant on lambda_two WHEN a run 
 }, 180_000);
 
 test("GIVEN a caller whose key the local cloud never issued WHEN it signs POST /runs THEN it is refused and no execution starts", async () => {
-  const { httpCall } = await import("../../support/http-call");
-  const { runsUrl, regionOf } = await import("./smoke");
   const ctx = deployed.ctx();
   const reply = await httpCall(runsUrl(ctx), {
     method: "POST",

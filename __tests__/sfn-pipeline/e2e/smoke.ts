@@ -111,7 +111,13 @@ export const smoke = defineSmoke<State>({
           (execution.cause ?? "").includes("items must be a non-empty array"),
           `the cause does not name the field: ${execution.cause}`,
         );
-        return `${execution.error}: ${execution.cause}`;
+        let message = execution.cause ?? "";
+        try {
+          message = JSON.parse(message).errorMessage ?? message;
+        } catch {
+          // a cause that is not Lambda's error JSON is shown as it is
+        }
+        return `${execution.error}: ${message}`;
       },
     },
     {
