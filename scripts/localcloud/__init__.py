@@ -9,6 +9,7 @@ Deploy-time fixes (what the AWS provider needs so `terraform apply` converges):
 Run-time (what makes a deployed system work):
   settings         where the local cloud lives (endpoint, home directory), read from the environment
   control_api      the local cloud's own endpoints under /_localcloud/ (image push, health)
+  openai_loopback  OpenAI's chat-completions API played locally, for agents deployed without a real key
   images           image functions: a pushed directory stands for an image
   credentials      temporary credentials of a role (sts:AssumeRole), for functions and executions
   lambda_runtime   execution environments: a Node process per warm environment, no Docker
@@ -33,6 +34,7 @@ MODULES = (
     "events_targets",
     "settings",
     "control_api",
+    "openai_loopback",
     "credentials",
     "cloudwatch_logs",
     "lambda_runtime",

@@ -1,11 +1,13 @@
 // The handlers' pure parts: the API's routing and validation (everything answered before the
-// agent is invoked), the mapping of every way the agent can fail to a 502, and the agent's
-// endpoint settings. What talks to AWS or the model endpoint is in ../handlers/.
+// agent is invoked), the mapping of every way the agent can fail to a 502, the agent's endpoint
+// settings and its refused key read. What talks to AWS or the model endpoint is in ../handlers/.
+import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { modelSettings } from "../../../lambdas/trip-assistant/agent";
 import { handler as api, health } from "../../../lambdas/trip-assistant/api";
 import { AGENT_ERRORS, ENV, LIMITS, OPENAI_DEFAULTS, ROUTES } from "../../../lambdas/trip-assistant/contract";
 import { outcomeOf, outcomeOfError } from "../../../lambdas/trip-assistant/lib/agent-client";
+import { forgetApiKey, openaiApiKey } from "../../../lambdas/trip-assistant/lib/api-key";
 import { parseAgentRequest, RequestError } from "../../../lambdas/trip-assistant/lib/request";
 
 function event(method: string, path: string, body?: string, headers: Record<string, string> = {}, base64 = false) {
@@ -228,5 +230,23 @@ describe("agent endpoint settings", () => {
         expect((err as Error).name).toBe(AGENT_ERRORS.configuration);
       }
     }
+  });
+});
+
+describe("agent: the key's parameter refused by IAM", () => {
+  test("is a configuration error quoting AWS's refusal (the action it names), and is not cached", async () => {
+    const refusal =
+      "User: arn:aws:sts::123456789012:assumed-role/agent-role/agent is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:us-east-2:123456789012:parameter/p because no identity-based policy allows the ssm:GetParameter action";
+    const send = jest.fn(async () => {
+      throw Object.assign(new Error(refusal), { name: "AccessDeniedException" });
+    });
+    const client = { send } as unknown as SSMClient;
+    forgetApiKey();
+    const err = await openaiApiKey("/p", client).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).name).toBe(AGENT_ERRORS.configuration);
+    expect((err as Error).message).toBe(`the agent may not read the OpenAI API key parameter /p: ${refusal}`);
+    await openaiApiKey("/p", client).catch(() => undefined);
+    expect(send).toHaveBeenCalledTimes(2);
   });
 });

@@ -34,7 +34,9 @@ export function openaiApiKey(name: string, client: SSMClient = ssm()): Promise<s
         throw new AgentConfigurationError(`the OpenAI API key parameter ${name} does not exist`);
       }
       if (kind === "AccessDeniedException" || kind === "AccessDenied") {
-        throw new AgentConfigurationError(`the agent may not read the OpenAI API key parameter ${name}`);
+        // AWS's message names the refused action (ssm:GetParameter, or kms:Decrypt) and never the key.
+        const why = err instanceof Error && err.message ? `: ${err.message}` : "";
+        throw new AgentConfigurationError(`the agent may not read the OpenAI API key parameter ${name}${why}`);
       }
       throw new AgentConfigurationError(`could not read the OpenAI API key parameter ${name} (${kind ?? "error"})`);
     },
