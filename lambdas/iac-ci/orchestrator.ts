@@ -174,8 +174,11 @@ async function tryStart(order: OrderItem, summary: OrchestratorSummary): Promise
     );
   } catch (err) {
     if (!isConditionalCheckFailed(err)) throw err;
-    // Started or finished by a concurrent invocation after our read: not ours to run.
-    await releaseLock(order.order_name, orderId);
+    // Started or finished by a concurrent invocation after our read: not ours to run. The lock
+    // is re-entrant, so while that run goes on it holds the very item we took: leave it. Only
+    // an order that already finished (its release may have come before our take) lets it go.
+    const current = await getOrder(orderId);
+    if (current?.status !== ORDER_STATUS.running) await releaseLock(order.order_name, orderId);
     return "skipped";
   }
   await putEvent(order, EVENT_TYPE.started, now, {

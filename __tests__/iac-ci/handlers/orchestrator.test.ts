@@ -208,6 +208,25 @@ describe("one run per target", () => {
     expect(await readLockItem(p, target)).toBeUndefined();
   });
 
+  test("the same start message delivered twice at once runs the order once and keeps its lock held", async () => {
+    // Lambda delivers an asynchronous event at least once: two invocations may both read the
+    // order queued; the one that loses the start must not release the lock the winner holds.
+    const target = uniqueName("dup");
+    const first = await submitOrder(p, { order_name: target, commands: ["echo once"] });
+    const second = await submitOrder(p, { order_name: target, commands: ["echo later"] });
+
+    const [a, b] = await Promise.all([
+      orchestrate({ type: "order", orderId: first }),
+      orchestrate({ type: "order", orderId: first }),
+    ]);
+
+    expect([...a.started, ...b.started]).toEqual([first]);
+    expect(dispatches.worker(first)).toHaveLength(1);
+    expect(await readLockItem(p, target)).toMatchObject({ order_id: first });
+    expect(await orchestrate({ type: "order", orderId: second })).toMatchObject({ started: [], waiting: [second] });
+    expect(dispatches.worker(second)).toEqual([]);
+  });
+
   test("queued orders start oldest first", async () => {
     const target = uniqueName("fifo");
     const ids: string[] = [];
