@@ -61,11 +61,25 @@ if [[ " ${systems[*]} " == *" trip-assistant "* && -z "${TF_VAR_openai_base_url:
 fi
 
 cdktf synth --output "$out" > /dev/null
-deploy() { # deploy STACK
-  echo "[deploy-local] cdktf deploy $1" >&2
+# shellcheck source=scripts/lost-lock.sh
+source scripts/lost-lock.sh   # own_orphaned_lock: a state lock this deploy took itself, its answer lost
+deploy_once() { # deploy_once STACK
   cdktf deploy "$1" --output "$out" --skip-synth --auto-approve --skip-provider-lock \
-    --ignore-missing-stack-dependencies --outputs-file "$EMULATOR_HOME/outputs-$1.json" > "$EMULATOR_HOME/deploy-$1.log" 2>&1 \
-    || { echo "[deploy-local] cdktf deploy $1 failed; log: $EMULATOR_HOME/deploy-$1.log" >&2; tail -40 "$EMULATOR_HOME/deploy-$1.log" >&2; return 1; }
+    --ignore-missing-stack-dependencies --outputs-file "$EMULATOR_HOME/outputs-$1.json" > "$EMULATOR_HOME/deploy-$1.log" 2>&1
+}
+deploy() { # deploy STACK
+  local began lock
+  echo "[deploy-local] cdktf deploy $1" >&2
+  began=$(date -u +%s)
+  deploy_once "$1" && return 0
+  if lock="$(own_orphaned_lock "$EMULATOR_HOME/deploy-$1.log" "$began")"; then
+    echo "[deploy-local] $1 failed on its own state lock $lock (the local cloud lost the lock write's answer); releasing it with terraform force-unlock and deploying again" >&2
+    cp "$EMULATOR_HOME/deploy-$1.log" "$EMULATOR_HOME/deploy-$1.lost-lock.log"
+    terraform -chdir="$out/stacks/$1" force-unlock -force "$lock" >&2 && deploy_once "$1" && return 0
+  fi
+  echo "[deploy-local] cdktf deploy $1 failed; log: $EMULATOR_HOME/deploy-$1.log" >&2
+  tail -40 "$EMULATOR_HOME/deploy-$1.log" >&2
+  return 1
 }
 # The local cloud runs an image function from the image pushed to it (scripts/local-image.js:
 # the Dockerfile stage's task root, CMD and ENV; docs/emulator.md, "Image functions"): after a

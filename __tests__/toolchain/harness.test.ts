@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { expectOk, failureMessage, lockedStackDir, ownOrphanedLock, ROOT, type RunResult } from "../support/terraform";
 
@@ -122,6 +124,45 @@ describe("ownOrphanedLock", () => {
   test("any other failure is not a lock of its own", () => {
     expect(ownOrphanedLock(LOCK_FAILURE, started, "root@vm")).toBeUndefined();
     expect(ownOrphanedLock("Error: creating IAM Role: EntityAlreadyExists", started, "root@vm")).toBeUndefined();
+  });
+});
+
+describe("npm start's own_orphaned_lock (scripts/lost-lock.sh)", () => {
+  const me = `${os.userInfo().username}@${os.hostname()}`;
+  const started = Math.floor(new Date("2026-11-24T09:45:38Z").getTime() / 1000);
+  const bash = (log: string) => {
+    const file = path.join(os.tmpdir(), `lost-lock-${process.pid}-${Math.random().toString(36).slice(2)}.log`);
+    fs.writeFileSync(file, log);
+    try {
+      return spawnSync(
+        "bash",
+        ["-c", `source scripts/lost-lock.sh && own_orphaned_lock "$1" "$2"`, "-", file, String(started)],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+        },
+      );
+    } finally {
+      fs.rmSync(file);
+    }
+  };
+  const coloured = (text: string) =>
+    text
+      .split("\n")
+      .map((line) => `01-ecr  \u001b[31m│\u001b[0m \u001b[0m${line.replace("Error:", "Error: \u001b[0m\u001b[1m")}`)
+      .join("\n");
+
+  test("cdktf's copy of a lock this user took on this machine after the deploy began is its own", () => {
+    const out = bash(coloured(OWN_LOCK_REFUSED("2026-11-24 09:45:39.093932344", me)));
+    expect(out.status).toBe(0);
+    expect(out.stdout.trim()).toBe("3fdae401-b6f2-e53d-bbf3-702dbe878724");
+  });
+
+  test("an older lock, another machine's lock or another failure is not released", () => {
+    expect(bash(OWN_LOCK_REFUSED("2026-11-24 09:45:37.9", me)).status).toBe(1);
+    expect(bash(OWN_LOCK_REFUSED("2026-11-24 09:45:39.0", "ci@other")).status).toBe(1);
+    expect(bash(LOCK_FAILURE).status).toBe(1);
+    expect(bash("Error: creating IAM Role: EntityAlreadyExists").status).toBe(1);
   });
 });
 
