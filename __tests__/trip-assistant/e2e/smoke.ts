@@ -151,7 +151,7 @@ export const smoke = defineSmoke<State>({
           const answer = await postMessage(ctx, { message: QUESTION });
           check(
             answer.status === 200,
-            `the agent's OpenAI endpoint is not the loopback (${ENV.openaiBaseUrl}=${baseUrl || "unset"}, not ${loopbackUrl(ctx)}), and POST /api/messages answered ${answer.status}: ${answer.text.slice(0, 200)}. Deploy it again without TF_VAR_openai_api_key and TF_VAR_openai_base_url (npm start -- trip-assistant) to use the loopback`,
+            `the agent's OpenAI endpoint is not the loopback (${ENV.openaiBaseUrl}=${baseUrl || "unset"}, not ${loopbackUrl(ctx)}), and POST /api/messages answered ${answer.status}: ${answer.text.slice(0, 200)}. The live alias runs version ${version}: a deploy changes the function's settings, not a published version (the CD pipeline publishes and moves live, as on AWS), so publish a version and point live at it (aws lambda publish-version, then update-alias), or deploy to a fresh local cloud (npm stop && npm start) without TF_VAR_openai_api_key and TF_VAR_openai_base_url`,
           );
           const reply = answer.json() as AgentReply;
           check(typeof reply.reply === "string" && reply.reply !== "", `no reply: ${answer.text.slice(0, 300)}`);
