@@ -3,10 +3,12 @@ import { logger } from "./lib/log";
 import { dateOf, type Insights, need, type RecommendedDay } from "./lib/steps";
 import { putAnalysis } from "./lib/table";
 
-export async function handler(
-  event: RecommendedDay,
-  now: Date = new Date(),
-): Promise<{ date: string; insights: Insights }> {
+// Lambda calls handler(event, context, callback): the clock is a parameter of handlerAt only.
+export async function handler(event: RecommendedDay): Promise<{ date: string; insights: Insights }> {
+  return handlerAt(event, new Date());
+}
+
+export async function handlerAt(event: RecommendedDay, now: Date): Promise<{ date: string; insights: Insights }> {
   const date = dateOf(event);
   const analysis = need<RecommendedDay["analysis"]>(event, "analysis");
   const insights: Insights = {

@@ -16,7 +16,12 @@ export const UPLOAD_CONTENT_TYPE = "text/csv";
 /** How far back a day's file may still be uploaded, and how far ahead (time zones). */
 export const UPLOAD_WINDOW = { pastDays: 366, futureDays: 1 } as const;
 
-export async function handler(event: ApiEvent, now: Date = new Date()): Promise<ApiResult> {
+// Lambda calls handler(event, context, callback): the clock is a parameter of handlerAt only.
+export async function handler(event: ApiEvent): Promise<ApiResult> {
+  return handlerAt(event, new Date());
+}
+
+export async function handlerAt(event: ApiEvent, now: Date): Promise<ApiResult> {
   return respond(event, async () => {
     const body = jsonBody(event);
     const { storeId, date } = body;

@@ -9,7 +9,12 @@ import { type ApiEvent, type ApiResult, BadRequest, intParam, json, query, respo
 import { addDays, isDate } from "./lib/dates";
 import { companyHistory, storeHistory } from "./lib/table";
 
-export async function handler(event: ApiEvent, now: Date = new Date()): Promise<ApiResult> {
+// Lambda calls handler(event, context, callback): the clock is a parameter of handlerAt only.
+export async function handler(event: ApiEvent): Promise<ApiResult> {
+  return handlerAt(event, new Date());
+}
+
+export async function handlerAt(event: ApiEvent, now: Date): Promise<ApiResult> {
   return respond(event, async () => {
     const days = intParam(event, "days", API_LIMITS.defaultTrendDays, 1, API_LIMITS.maxTrendDays);
     const storeId = query(event, "storeId");

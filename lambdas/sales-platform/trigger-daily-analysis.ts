@@ -13,7 +13,12 @@ export class InvalidInput extends Error {
   override name = ERRORS.invalidInput;
 }
 
-export async function handler(event: unknown, _context?: unknown, now: Date = new Date()): Promise<StartOutcome> {
+// Lambda calls handler(event, context, callback): the clock is a parameter of handlerAt only.
+export async function handler(event: unknown): Promise<StartOutcome> {
+  return handlerAt(event, new Date());
+}
+
+export async function handlerAt(event: unknown, now: Date): Promise<StartOutcome> {
   const asked = (event as { date?: unknown } | null)?.date;
   if (asked !== undefined && !isDate(asked)) throw new InvalidInput("date must be YYYY-MM-DD when given");
   const date = asked ?? todayIn(requireEnv(ENV.timezone), now);

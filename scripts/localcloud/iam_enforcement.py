@@ -1117,7 +1117,33 @@ def _secretsmanager(action: str, params: dict, region: str, account: str) -> lis
         return [(f"secretsmanager:{action}", _arn("secretsmanager", region, account, f"secret:{secret}"))]
 
 
+# Bedrock Runtime names the model in the path: /model/{modelId}/invoke, .../converse, ...
+_BEDROCK_MODEL_PATH = re.compile(r"^/model/([^/]+)/(?:invoke|invoke-with-response-stream|converse|converse-stream)$")
+# Cross-region inference profile ids start with a geography (us.amazon.nova-lite-v1:0).
+_INFERENCE_PROFILE_ID = re.compile(r"^(?:us|us-gov|eu|apac|jp|au|ca|global)\.")
+
+
+def bedrock_model_id(path: str) -> str | None:
+    """The model id of a Bedrock Runtime request path (percent-decoded), else None."""
+    match = _BEDROCK_MODEL_PATH.match(path)
+    return unquote(match.group(1)) if match else None
+
+
+def _bedrock(action: str, params: dict, region: str, account: str) -> list[tuple[str, str]]:
+    """InvokeModel and Converse are authorized on the model: a foundation model's ARN has no
+    account, an inference profile's has the caller's; an ARN is checked as given."""
+    model = _first(params, "modelId")
+    if not model:
+        return [(f"bedrock:{action}", "*")]
+    if model.startswith("arn:"):
+        return [(f"bedrock:{action}", model)]
+    if _INFERENCE_PROFILE_ID.match(model):
+        return [(f"bedrock:{action}", _arn("bedrock", region, account, f"inference-profile/{model}"))]
+    return [(f"bedrock:{action}", f"arn:aws:bedrock:{region}::foundation-model/{model}")]
+
+
 _TARGETS = {
+    "bedrock": _bedrock,
     "dynamodb": _dynamodb,
     "lambda": _lambda,
     "states": _states,
@@ -1465,6 +1491,10 @@ def _authenticate_and_authorize(self: Any, iam_request_cls: type, resource: str 
         else:
             protocol = protocol_of(self.boto3_service_name, request.headers, request.query)
             params = _params(self, request, protocol)
+            if prefix == "bedrock" and "modelId" not in params:
+                model = bedrock_model_id(request.path)
+                if model:
+                    params["modelId"] = model
             targets = request_targets(prefix, api_action, params, region, principal.account)
     for action, target in targets:
         if action.lower() == "sts:getcalleridentity":

@@ -3,11 +3,17 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { handler as calculateMetrics } from "../../../lambdas/sales-platform/calculate-metrics";
 import { handler as checkAllStores } from "../../../lambdas/sales-platform/check-all-stores";
 import { CSV_COLUMNS, REJECTION_REASONS_SUFFIX, UPLOAD_STATUS } from "../../../lambdas/sales-platform/contract";
-import { handler as generateUploadUrl } from "../../../lambdas/sales-platform/generate-upload-url";
+import {
+  handler as generateUploadUrl,
+  handlerAt as generateUploadUrlAt,
+} from "../../../lambdas/sales-platform/generate-upload-url";
 import { fromParquet } from "../../../lambdas/sales-platform/lib/parquet";
 import { handler as processUpload } from "../../../lambdas/sales-platform/process-upload";
 import { storeDayCsv } from "../../../lambdas/sales-platform/sample/generate";
-import { handler as triggerDailyAnalysis } from "../../../lambdas/sales-platform/trigger-daily-analysis";
+import {
+  handler as triggerDailyAnalysis,
+  handlerAt as triggerDailyAnalysisAt,
+} from "../../../lambdas/sales-platform/trigger-daily-analysis";
 import { handler as writeMetrics } from "../../../lambdas/sales-platform/write-metrics";
 import {
   apiEvent,
@@ -27,6 +33,7 @@ jest.setTimeout(60_000);
 let p: SalesPlatform;
 const DATE = "2026-01-30";
 const NOW = new Date("2026-01-31T01:00:00Z");
+type Answer = { statusCode: number; body: string };
 const event = (key: string, size = 100) => ({ bucket: p.bucket, key, size, eventTime: NOW.toISOString() });
 
 beforeAll(async () => {
@@ -46,7 +53,7 @@ async function runEtl(key: string, size = 100) {
 
 describe("upload ETL on the emulator", () => {
   test("GIVEN an upload URL WHEN a store PUTs its CSV through it THEN the file lands under its key", async () => {
-    const res = await generateUploadUrl(
+    const res = await generateUploadUrlAt(
       apiEvent("POST", "/uploads/url", { body: { storeId: "0001", date: DATE } }),
       NOW,
     );
@@ -79,9 +86,24 @@ describe("upload ETL on the emulator", () => {
     expect(await executions(p)).toEqual([]);
   });
 
+  test("GIVEN Lambda's call (event, context, callback) WHEN an upload URL is asked for THEN it is issued for now", async () => {
+    // The runtime passes the context and a callback after the event; neither may stand in for the clock.
+    const lambdaCall = generateUploadUrl as unknown as (e: unknown, c: unknown, cb: () => void) => Promise<Answer>;
+    const today = new Date().toISOString().slice(0, 10);
+    const res = await lambdaCall(
+      apiEvent("POST", "/uploads/url", { body: { storeId: "0002", date: today } }),
+      { awsRequestId: "r-1", getRemainingTimeInMillis: () => 30_000 },
+      () => undefined,
+    );
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).key).toMatch(
+      new RegExp(`^uploads/0002/${today}/sales_0002_${today}_\\d{8}T\\d{6}Z\\.csv$`),
+    );
+  });
+
   test("bad requests for upload URLs are 400s naming the problem", async () => {
     const bad = async (body: unknown) => {
-      const res = await generateUploadUrl(apiEvent("POST", "/uploads/url", { body }), NOW);
+      const res = await generateUploadUrlAt(apiEvent("POST", "/uploads/url", { body }), NOW);
       return [res.statusCode, JSON.parse(res.body).message];
     };
     expect(await bad({ storeId: "9999", date: DATE })).toEqual([
@@ -93,7 +115,7 @@ describe("upload ETL on the emulator", () => {
       "date must be a calendar date as YYYY-MM-DD",
     ]);
     expect(await bad({ storeId: "0001", date: "2027-06-01" })).toEqual([400, "date must be within the last 366 days"]);
-    const notJson = await generateUploadUrl({ ...apiEvent("POST", "/uploads/url"), body: "{" }, NOW);
+    const notJson = await generateUploadUrlAt({ ...apiEvent("POST", "/uploads/url"), body: "{" }, NOW);
     expect([notJson.statusCode, JSON.parse(notJson.body).error]).toEqual([400, "bad_request"]);
   });
 
@@ -152,7 +174,7 @@ describe("upload ETL on the emulator", () => {
     // A re-upload of a store (a correction) and the scheduled fallback find it started already.
     const again = await runEtl(`uploads/0003/${DATE}/sales.csv`);
     expect(again.check).toMatchObject({ allReported: true, analysis: { started: false, by: "all-stores-reported" } });
-    const scheduled = await triggerDailyAnalysis({}, undefined, new Date(`${DATE}T23:00:00Z`));
+    const scheduled = await triggerDailyAnalysisAt({}, new Date(`${DATE}T23:00:00Z`));
     expect(scheduled).toMatchObject({ started: false, date: DATE, reason: "already-started" });
     expect(await executions(p)).toHaveLength(1);
     const marker = await clients().ddb.send(
@@ -164,7 +186,7 @@ describe("upload ETL on the emulator", () => {
 
   test("the scheduled fallback starts a day nobody completed, in the analysis time zone", async () => {
     // 04:00 UTC on Jan 30 is 23:00 on Jan 29 in New York: that is the day it starts.
-    const out = await triggerDailyAnalysis({}, undefined, new Date("2026-01-30T04:00:00Z"));
+    const out = await triggerDailyAnalysisAt({}, new Date("2026-01-30T04:00:00Z"));
     expect(out).toMatchObject({ started: true, date: "2026-01-29" });
     const names = (await executions(p)).map((e) => e.name).sort();
     expect(names).toEqual(["daily-2026-01-29", `daily-${DATE}`]);

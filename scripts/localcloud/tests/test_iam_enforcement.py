@@ -239,6 +239,22 @@ class Targets(unittest.TestCase):
         self.assertEqual(self.targets("logs", "PutLogEvents", {"logGroupName": "/aws/lambda/f", "logStreamName": "s"}), [("logs:PutLogEvents", group + ":log-stream:s")])
         self.assertEqual(self.targets("logs", "PutRetentionPolicy", {"logGroupName": "/aws/lambda/f"}), [("logs:PutRetentionPolicy", group)])
 
+    def test_bedrock_invoke_checks_the_model(self):
+        self.assertEqual(iam.bedrock_model_id("/model/amazon.nova-lite-v1%3A0/invoke"), "amazon.nova-lite-v1:0")
+        self.assertEqual(iam.bedrock_model_id("/model/m/converse-stream"), "m")
+        self.assertIsNone(iam.bedrock_model_id("/foundation-models"))
+        self.assertEqual(
+            self.targets("bedrock", "InvokeModel", {"modelId": "amazon.nova-lite-v1:0"}),
+            [("bedrock:InvokeModel", "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0")],
+        )
+        self.assertEqual(
+            self.targets("bedrock", "Converse", {"modelId": "us.amazon.nova-lite-v1:0"}),
+            [("bedrock:Converse", f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.amazon.nova-lite-v1:0")],
+        )
+        custom = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:provisioned-model/abc"
+        self.assertEqual(self.targets("bedrock", "InvokeModel", {"modelId": custom}), [("bedrock:InvokeModel", custom)])
+        self.assertEqual(self.targets("bedrock", "ListFoundationModels", {}), [("bedrock:ListFoundationModels", "*")])
+
     def test_services_without_resource_level_mapping_check_star(self):
         self.assertEqual(self.targets("xray", "PutTraceSegments", {}), [("xray:PutTraceSegments", "*")])
 
