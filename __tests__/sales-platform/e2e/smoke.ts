@@ -38,13 +38,13 @@ export async function api(ctx: SmokeContext, method: string, path: string, body?
 }
 
 /** The answer's JSON when it has `status`, else a failure naming the call and what came back. */
-// biome-ignore lint/suspicious/noExplicitAny: API bodies, checked field by field by the callers
 export async function apiJson(
   ctx: SmokeContext,
   method: string,
   path: string,
   status = 200,
   body?: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: API bodies, checked field by field by the callers
 ): Promise<any> {
   const reply = await api(ctx, method, path, body);
   check(
