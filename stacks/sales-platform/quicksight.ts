@@ -62,7 +62,7 @@ export function quicksightDatasets(scope: Construct, o: QuicksightOptions) {
   o.bucket.grantList(role, QUICKSIGHT_PREFIX);
   const count = Token.asNumber(`\${${Token.asString(o.enabled)} ? 1 : 0}`);
   const sources: QuicksightDataSource[] = [];
-  const sets: QuicksightDataSet[] = [];
+  const sets = {} as Record<QuicksightDataset, QuicksightDataSet>;
   for (const [name, columns] of Object.entries(QUICKSIGHT_DATASETS) as [
     QuicksightDataset,
     (typeof QUICKSIGHT_DATASETS)[QuicksightDataset],
@@ -93,44 +93,42 @@ export function quicksightDatasets(scope: Construct, o: QuicksightOptions) {
       dependsOn: [manifest, ...(role.policyDependable ? [role.policyDependable] : [])],
     });
     sources.push(source);
-    sets.push(
-      new QuicksightDataSet(scope, `Quicksight${id}DataSet`, {
-        count,
-        dataSetId: `${o.idPrefix}-${tableId}`,
-        name: `Sales ${name.replace(/_/g, " ")}`,
-        importMode: "SPICE",
-        physicalTableMap: [
-          {
-            physicalTableMapId: tableId,
-            s3Source: {
-              dataSourceArn: Token.asString(`\${one(${source.fqn}[*].arn)}`),
-              // S3 sources read every column as text; the logical table casts them.
-              inputColumns: columns.map((c) => ({ name: c.name, type: "STRING" })),
-              uploadSettings: {
-                format: "CSV",
-                containsHeader: true,
-                delimiter: ",",
-                startFromRow: 1,
-                textQualifier: "DOUBLE_QUOTE",
-              },
+    sets[name] = new QuicksightDataSet(scope, `Quicksight${id}DataSet`, {
+      count,
+      dataSetId: `${o.idPrefix}-${tableId}`,
+      name: `Sales ${name.replace(/_/g, " ")}`,
+      importMode: "SPICE",
+      physicalTableMap: [
+        {
+          physicalTableMapId: tableId,
+          s3Source: {
+            dataSourceArn: Token.asString(`\${one(${source.fqn}[*].arn)}`),
+            // S3 sources read every column as text; the logical table casts them.
+            inputColumns: columns.map((c) => ({ name: c.name, type: "STRING" })),
+            uploadSettings: {
+              format: "CSV",
+              containsHeader: true,
+              delimiter: ",",
+              startFromRow: 1,
+              textQualifier: "DOUBLE_QUOTE",
             },
           },
-        ],
-        logicalTableMap: [
-          {
-            logicalTableMapId: tableId,
-            alias: name,
-            source: { physicalTableId: tableId },
-            dataTransforms: columns.some((c) => c.type !== "STRING")
-              ? columns
-                  .filter((c) => c.type !== "STRING")
-                  .map((c) => ({ castColumnTypeOperation: { columnName: c.name, newColumnType: c.type } }))
-              : undefined,
-          },
-        ],
-        permissions: [{ principal: o.userArn, actions: DATA_SET_ACTIONS }],
-      }),
-    );
+        },
+      ],
+      logicalTableMap: [
+        {
+          logicalTableMapId: tableId,
+          alias: name,
+          source: { physicalTableId: tableId },
+          dataTransforms: columns.some((c) => c.type !== "STRING")
+            ? columns
+                .filter((c) => c.type !== "STRING")
+                .map((c) => ({ castColumnTypeOperation: { columnName: c.name, newColumnType: c.type } }))
+            : undefined,
+        },
+      ],
+      permissions: [{ principal: o.userArn, actions: DATA_SET_ACTIONS }],
+    });
   }
-  return { role, sources, sets };
+  return { role, sources, sets, count };
 }

@@ -27,6 +27,7 @@ import { SystemStack } from "../system-stack";
 import { salesPlatformNames } from "./names";
 import { salesApiDocument } from "./openapi";
 import { quicksightDatasets } from "./quicksight";
+import { quicksightDashboard } from "./quicksight-dashboard";
 import { type SalesPlatformVariables, salesPlatformVariables } from "./variables";
 import { dailyAnalysisDefinition, uploadProcessorDefinition } from "./workflows";
 
@@ -328,12 +329,18 @@ export class SalesPlatformStack extends SystemStack {
     });
 
     // ---- QuickSight (enable_quicksight) --------------------------------------------------------
-    quicksightDatasets(this, {
+    const quicksight = quicksightDatasets(this, {
       bucket: this.bucket,
       enabled: v.enableQuicksight.booleanValue,
       userArn: v.quicksightUserArn.stringValue,
       idPrefix: names.named("qs", 100),
       roleName: names.roleName("quicksight-read"),
+    });
+    const dashboard = quicksightDashboard(this, {
+      sets: quicksight.sets,
+      count: quicksight.count,
+      userArn: v.quicksightUserArn.stringValue,
+      dashboardId: names.named("qs-dashboard", 512),
     });
 
     // ---- outputs (the seed's) ------------------------------------------------------------------
@@ -360,6 +367,14 @@ export class SalesPlatformStack extends SystemStack {
     new TerraformOutput(this, "daily_reports_topic_arn", {
       value: this.reports.topicArn,
       description: "SNS daily reports topic ARN",
+    });
+    new TerraformOutput(this, "quicksight_dashboard_id", {
+      value: dashboard.id,
+      description: "QuickSight dashboard id (null without enable_quicksight)",
+    });
+    new TerraformOutput(this, "quicksight_dashboard_url", {
+      value: dashboard.url,
+      description: "QuickSight dashboard URL in the console (null without enable_quicksight)",
     });
   }
 }

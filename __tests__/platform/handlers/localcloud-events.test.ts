@@ -189,7 +189,7 @@ describe("Step Functions executions run", () => {
   test("a function timing out FAILS the execution with Sandbox.Timedout; a task timeout with States.Timeout", async () => {
     const slow = await recorder("event", { Timeout: 1 });
     const sandbox = await execute(
-      await machine({ StartAt: "Slow", States: { Slow: invokeTask(slow, { End: true }) } }),
+      await machine({ StartAt: "Slow", States: { Slow: invokeTask(slow, { End: true }) } }, mayInvoke(slow)),
       {
         sleepMs: 3000,
       },
@@ -200,7 +200,10 @@ describe("Step Functions executions run", () => {
 
     const patient = await recorder("event", { Timeout: 10 });
     const task = await execute(
-      await machine({ StartAt: "Slow", States: { Slow: invokeTask(patient, { TimeoutSeconds: 1, End: true }) } }),
+      await machine(
+        { StartAt: "Slow", States: { Slow: invokeTask(patient, { TimeoutSeconds: 1, End: true }) } },
+        mayInvoke(patient),
+      ),
       { sleepMs: 4000 },
     );
     expect(task.status).toBe("FAILED");

@@ -248,8 +248,13 @@ describe("seed 001: the sales data platform on the emulator", () => {
       ),
       "plan with QuickSight on and the schedule off",
     );
-    expect(quicksight.output).toMatch(/Plan: 10 to add, 0 to change, 3 to destroy/);
+    // 5 data sources, 5 datasets and the dashboard over them.
+    expect(quicksight.output).toMatch(/Plan: 11 to add, 0 to change, 3 to destroy/);
     expect(quicksight.output.match(/aws_quicksight_data_set\.\S+ will be created/g)).toHaveLength(5);
+    expect(quicksight.output).toMatch(/aws_quicksight_dashboard\.QuicksightDashboard\[0\] will be created/);
+    expect(quicksight.output).toMatch(
+      /quicksight_dashboard_url += "https:\/\/us-east-1\.quicksight\.aws\.amazon\.com\/sn\/dashboards\/sales-dev-qs-dashboard"/,
+    );
     expect(quicksight.output).toMatch(/aws_cloudwatch_event_rule\.DailyAnalysisSchedule_\w+\[0\] will be destroyed/);
     const noUser = await terraform(
       dir(),
