@@ -26,6 +26,11 @@ export const FUNCTION_ENV = {
   runnerProject: "IAC_CI_RUNNER_PROJECT",
   /** orchestrator: the watchdog state machine it starts per run. */
   watchdogStateMachine: "IAC_CI_WATCHDOG_STATE_MACHINE",
+  /**
+   * process_webhook: what an order made from a Git host's delivery runs, as JSON
+   * `{"commands": [...], "runner": "lambda" | "codebuild", "timeout_seconds": n}` (GitOrderSettings).
+   */
+  gitOrder: "IAC_CI_WEBHOOK_GIT_ORDER",
 } as const;
 
 /** Key prefixes in the internal bucket. IAM policies are scoped to exactly these. */
@@ -75,6 +80,7 @@ export const FUNCTIONS = {
       ENV.internalBucket,
       FUNCTION_ENV.webhookSecretParameter,
       FUNCTION_ENV.orchestratorFunction,
+      FUNCTION_ENV.gitOrder,
     ],
   },
   orchestrator: {
@@ -180,8 +186,11 @@ export const RUN_LIMITS: Readonly<
 
 /** Limits of a webhook request and of the order it carries. */
 export const WEBHOOK_LIMITS = {
-  /** Largest accepted body (decoded bytes); larger answers 413. */
-  maxBodyBytes: 256 * 1024,
+  /**
+   * Largest accepted body (decoded bytes); larger answers 413. A GitHub push delivery lists its
+   * commits (up to 2,048 of them), so the limit leaves room for a large merge.
+   */
+  maxBodyBytes: 1024 * 1024,
   maxCommands: 100,
   maxCommandLength: 8 * 1024,
   maxOrderNameLength: 128,
@@ -202,6 +211,39 @@ export const WEBHOOK_HEADERS = {
   event: "x-github-event",
   contentType: "content-type",
 } as const;
+
+/** Git-host events process_webhook understands (X-GitHub-Event); any other is answered 202, ignored. */
+export const GIT_EVENTS = { push: "push", pullRequest: "pull_request", ping: "ping" } as const;
+/** pull_request actions that change the code to build; other actions (closed, labeled...) start no run. */
+export const PULL_REQUEST_BUILD_ACTIONS = ["opened", "synchronize", "reopened"] as const;
+
+/** What a run made from a Git-host delivery sees of it, besides its commands' usual environment. */
+export const GIT_ENV = {
+  /** `push` or `pull_request`. */
+  event: "IAC_CI_GIT_EVENT",
+  /** `owner/name`. */
+  repository: "IAC_CI_GIT_REPOSITORY",
+  /** The ref to fetch: `refs/heads/<branch>`, `refs/tags/<tag>`, or `refs/pull/<n>/head`. */
+  ref: "IAC_CI_GIT_REF",
+  /** The commit to build: a push's `after`, a pull request's head SHA. */
+  sha: "IAC_CI_GIT_SHA",
+  /** The repository's clone URL (the base repository's, for pull requests: its refs/pull/<n>/head). */
+  cloneUrl: "IAC_CI_GIT_CLONE_URL",
+  /** The pull request number (pull_request only). */
+  pullRequest: "IAC_CI_GIT_PULL_REQUEST",
+  /** The branch a pull request merges into (pull_request only). */
+  baseRef: "IAC_CI_GIT_BASE_REF",
+} as const;
+
+/**
+ * The commands of a Git-host order when the stack's `git_order` variable does not set them: they
+ * only report the commit they were given. Set `git_order.commands` to the build (fetch the commit,
+ * then plan or test it).
+ */
+export const DEFAULT_GIT_COMMANDS = [
+  // $NAME, not ${NAME}: the list is also a Terraform default, where ${ starts an interpolation.
+  `echo "iac-ci: $${GIT_ENV.event} of $${GIT_ENV.repository} $${GIT_ENV.ref} at $${GIT_ENV.sha}"`,
+] as const;
 
 /** Order ids: `o-` and 32 hex digits of sha256(delivery id). */
 export const ORDER_ID_PATTERN = /^o-[0-9a-f]{32}$/;

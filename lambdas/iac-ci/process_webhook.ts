@@ -2,6 +2,11 @@
  * process_webhook: `POST /webhook` (HTTP API payload 2.0, or the function URL) takes an order;
  * `GET /orders/{id}` reads one back with its events.
  *
+ * The body is an order (`order_name`, `commands`, ...) or, with X-GitHub-Event, a Git host's
+ * delivery: `push` and `pull_request` (opened, synchronize, reopened) become an order for their
+ * commit that runs the stack's configured commands (lib/github.ts); `ping` answers 200; any other
+ * event or action answers 202 with the reason it starts nothing, and writes nothing.
+ *
  * POST checks, in order, each answering before anything is written:
  *   413 body larger than WEBHOOK_LIMITS.maxBodyBytes
  *   415 content type other than application/json
@@ -29,6 +34,7 @@ import {
   ENV,
   EVENT_TYPE,
   FUNCTION_ENV,
+  GIT_EVENTS,
   ORDER_ID_PATTERN,
   ORDER_STATUS,
   payloadKey,
@@ -37,6 +43,7 @@ import {
   WEBHOOK_HEADERS,
   WEBHOOK_LIMITS,
 } from "./contract";
+import { type GitOrderSettings, type GitSource, gitDelivery, parseGitOrderSettings } from "./lib/github";
 import type { OrchestratorMessage } from "./lib/messages";
 import { epochOf, getOrder, listEvents, type OrderItem, putEvent, tables, ttlOf } from "./lib/orders";
 import type { JobPayload } from "./lib/payload";
@@ -83,7 +90,12 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
   }
   const mediaType = (header(event, WEBHOOK_HEADERS.contentType) ?? "").split(";")[0].trim().toLowerCase();
   if (mediaType !== "application/json") {
-    return problem(415, "unsupported_media_type", "content-type must be application/json");
+    // GitHub's other choice, application/x-www-form-urlencoded, wraps the JSON in a form field.
+    return problem(
+      415,
+      "unsupported_media_type",
+      "content-type must be application/json (for a GitHub webhook, set its content type to application/json)",
+    );
   }
 
   const secret = await webhookSecret(requireEnv(FUNCTION_ENV.webhookSecretParameter));
@@ -93,7 +105,8 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
     return problem(401, "unauthorized", "missing or invalid X-Hub-Signature-256");
   }
 
-  if (header(event, WEBHOOK_HEADERS.event) === "ping") return json(200, { message: "pong" });
+  const gitEvent = header(event, WEBHOOK_HEADERS.event);
+  if (gitEvent === GIT_EVENTS.ping) return json(200, { message: "pong" });
 
   const deliveryId = header(event, WEBHOOK_HEADERS.delivery) ?? header(event, WEBHOOK_HEADERS.idempotencyKey);
   if (deliveryId === undefined || deliveryId.length === 0) {
@@ -112,17 +125,58 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
   } catch (err) {
     return badRequest("body", `malformed JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const validation = validateOrder(parsed);
-  if (!validation.ok) return badRequest(validation.field, validation.message);
+  let request: OrderRequest;
+  let source: GitSource | undefined;
+  if (gitEvent === undefined) {
+    const validation = validateOrder(parsed);
+    if (!validation.ok) return badRequest(validation.field, validation.message);
+    request = validation.order;
+  } else {
+    const settings = gitOrderSettings();
+    if (typeof settings === "string") {
+      log("error", "git order settings invalid", { reason: settings });
+      return problem(500, "misconfigured", `iac-ci cannot run Git-host deliveries: ${settings}`);
+    }
+    const delivery = gitDelivery(gitEvent, parsed, settings);
+    if (delivery.kind === "invalid") return badRequest(delivery.field, delivery.message);
+    if (delivery.kind === "ignored") {
+      log("info", "delivery ignored", { event: gitEvent, deliveryId, reason: delivery.reason });
+      return json(202, { ignored: true, event: gitEvent, reason: delivery.reason });
+    }
+    request = delivery.order;
+    source = delivery.source;
+  }
 
   const orderId = orderIdFor(deliveryId);
   const bodySha = sha256(body);
   const existing = await getOrder(orderId);
   if (existing) return redelivered(existing, bodySha);
-  return accept(orderId, deliveryId, bodySha, validation.order);
+  return accept(orderId, deliveryId, bodySha, request, source);
 }
 
-async function accept(orderId: string, deliveryId: string, bodySha: string, request: OrderRequest) {
+let cachedSettings: { text: string | undefined; value: GitOrderSettings | string } | undefined;
+/** The Git-host order settings (parsed once per container), or why they are invalid. */
+function gitOrderSettings(): GitOrderSettings | string {
+  const text = process.env[FUNCTION_ENV.gitOrder];
+  if (cachedSettings === undefined || cachedSettings.text !== text) {
+    let value: GitOrderSettings | string;
+    try {
+      value = parseGitOrderSettings(FUNCTION_ENV.gitOrder, text);
+    } catch (err) {
+      value = err instanceof Error ? err.message : String(err);
+    }
+    cachedSettings = { text, value };
+  }
+  return cachedSettings.value;
+}
+
+async function accept(
+  orderId: string,
+  deliveryId: string,
+  bodySha: string,
+  request: OrderRequest,
+  source: GitSource | undefined,
+) {
   const now = new Date();
   const key = payloadKey(orderId);
   const payload: JobPayload & { body_sha256: string } = {
@@ -133,6 +187,7 @@ async function accept(orderId: string, deliveryId: string, bodySha: string, requ
     timeout_seconds: request.timeout_seconds,
     received_at: now.toISOString(),
     body_sha256: bodySha,
+    ...(source ? { source } : {}),
   };
 
   // 1. The payload, first writer wins: a concurrent delivery of the same id with another body
@@ -173,6 +228,7 @@ async function accept(orderId: string, deliveryId: string, bodySha: string, requ
     epoch: epochOf(now),
     updated_at: now.toISOString(),
     [TABLE_KEYS.ttlAttribute]: ttlOf(now),
+    ...(source ? { source } : {}),
   };
   try {
     await ddb().send(
@@ -198,6 +254,7 @@ async function accept(orderId: string, deliveryId: string, bodySha: string, requ
     runner: order.runner,
     deliveryId,
     commands: order.command_count,
+    ...(source ? { event: source.event, repository: source.repository, sha: source.sha } : {}),
   });
   return schedule(order, false);
 }
@@ -248,6 +305,7 @@ const accepted = (order: OrderItem, duplicate: boolean): HttpResult =>
     status: order.status,
     duplicate,
     status_url: `/orders/${order.order_id}`,
+    ...(order.source ? { source: order.source } : {}),
   });
 
 const conflict = (orderId: string): HttpResult =>
@@ -291,6 +349,7 @@ async function readOrder(orderId: string): Promise<HttpResult> {
       exit_code: order.exit_code,
       reason: order.reason,
       updated_at: order.updated_at,
+      source: order.source,
     },
     events: events.map((e) => ({
       type: e.type,

@@ -26,7 +26,8 @@ import {
   resultKey,
   WORKER_LIMITS,
 } from "./contract";
-import { parseJobPayload, type WorkerEvent } from "./lib/payload";
+import { gitEnvironment } from "./lib/github";
+import { type JobPayload, parseJobPayload, type WorkerEvent } from "./lib/payload";
 import type { RunResult } from "./lib/result";
 import { runCommands } from "./lib/runner";
 
@@ -79,7 +80,7 @@ export async function runOrder(event: WorkerEvent, source: Source, capMs: number
       const outcome = await runCommands(payload.commands, {
         budgetMs,
         cwd: workdir,
-        env: commandEnv(source, workdir),
+        env: commandEnv(source, workdir, payload),
         tailBytes: WORKER_LIMITS.outputTailBytes,
       });
       const finishedAt = new Date();
@@ -131,9 +132,12 @@ async function readPayload(event: WorkerEvent) {
   return parseJobPayload((await out.Body?.transformToString("utf8")) ?? "", event.orderId);
 }
 
-/** The commands' environment: the worker's, without the callback URL (a command must not forge the result). */
-function commandEnv(source: Source, workdir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, IAC_CI_WORKDIR: workdir };
+/**
+ * The commands' environment: the worker's, without the callback URL (a command must not forge
+ * the result), plus the commit to build when the order came from a Git host (GIT_ENV).
+ */
+function commandEnv(source: Source, workdir: string, payload: JobPayload): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...gitEnvironment(payload.source), IAC_CI_WORKDIR: workdir };
   delete env[RUN_ENV.callbackUrl];
   // Lambda's HOME is not writable; give tools a home in the run's directory.
   if (source === "lambda") env.HOME = workdir;

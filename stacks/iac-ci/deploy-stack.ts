@@ -15,15 +15,20 @@ import { Table } from "../../constructs/table";
 import {
   API_ROUTES,
   CODEBUILD_WORKER_COMMAND,
+  DEFAULT_GIT_COMMANDS,
   ENV,
   FUNCTION_ENV,
   FUNCTIONS,
   type FunctionKey,
+  GIT_ENV,
   ORDER_NAME_INDEX,
   RESULT_OBJECT_SUFFIX,
+  RUN_LIMITS,
   RUNNER_ENV,
+  RUNNERS,
   S3_PREFIX,
   TABLE_KEYS,
+  WEBHOOK_LIMITS,
 } from "../../lambdas/iac-ci/contract";
 import { SystemStack } from "../system-stack";
 import { repositoryName } from "./ecr-stack";
@@ -107,6 +112,39 @@ export class DeployStack extends SystemStack {
     });
     this.provider.region = awsRegion.stringValue;
 
+    // What a Git host's push or pull_request delivery runs: the deliveries pick the commit,
+    // never the commands.
+    const lambdaLimits = RUN_LIMITS.lambda;
+    const codebuildLimits = RUN_LIMITS.codebuild;
+    const gitOrder = new TerraformVariable(this, "git_order", {
+      type: 'object({ commands = list(string), runner = optional(string, "lambda"), timeout_seconds = optional(number, 300) })',
+      default: { commands: [...DEFAULT_GIT_COMMANDS] },
+      description:
+        "What an order made from a Git host's push or pull_request delivery runs: its commands (run with /bin/sh -c; " +
+        `they see ${Object.values(GIT_ENV).join(", ")}), its runner (lambda or codebuild) and timeout_seconds. ` +
+        "The default only reports the commit.",
+      validation: [
+        {
+          condition: `\${length(var.git_order.commands) >= 1 && length(var.git_order.commands) <= ${WEBHOOK_LIMITS.maxCommands} && alltrue([for c in var.git_order.commands : length(trimspace(c)) > 0 && length(c) <= ${WEBHOOK_LIMITS.maxCommandLength}])}`,
+          errorMessage: `git_order.commands must hold 1-${WEBHOOK_LIMITS.maxCommands} non-empty commands of at most ${WEBHOOK_LIMITS.maxCommandLength} characters.`,
+        },
+        {
+          // Lambda's environment holds at most 4 KB in all.
+          condition: "${length(jsonencode(var.git_order)) <= 3072}",
+          errorMessage:
+            "git_order must encode to at most 3072 bytes of JSON (it travels in the function's environment).",
+        },
+        {
+          condition: `\${contains(${JSON.stringify(RUNNERS)}, var.git_order.runner)}`,
+          errorMessage: `git_order.runner must be one of ${RUNNERS.join(", ")}.`,
+        },
+        {
+          condition: `\${var.git_order.timeout_seconds == floor(var.git_order.timeout_seconds) && (var.git_order.runner == "codebuild" ? var.git_order.timeout_seconds >= ${codebuildLimits.minTimeoutSeconds} && var.git_order.timeout_seconds <= ${codebuildLimits.maxTimeoutSeconds} : var.git_order.timeout_seconds >= ${lambdaLimits.minTimeoutSeconds} && var.git_order.timeout_seconds <= ${lambdaLimits.maxTimeoutSeconds})}`,
+          errorMessage: `git_order.timeout_seconds must be whole seconds, ${lambdaLimits.minTimeoutSeconds}-${lambdaLimits.maxTimeoutSeconds} for runner lambda and ${codebuildLimits.minTimeoutSeconds}-${codebuildLimits.maxTimeoutSeconds} for codebuild.`,
+        },
+      ],
+    });
+
     const account = new DataAwsCallerIdentity(this, "current", {});
     const region = new DataAwsRegion(this, "current_region", {});
     const accountId = account.accountId;
@@ -173,7 +211,12 @@ export class DeployStack extends SystemStack {
     const { orders, orderEvents, locks } = this.tables;
     const { internal, done } = this.buckets;
     /** One function of the image, declared once: its sizing, and what it uses (env + grants). */
-    const makeFunction = (key: FunctionKey, uses: readonly Use[], asyncRetryAttempts?: number) => {
+    const makeFunction = (
+      key: FunctionKey,
+      uses: readonly Use[],
+      asyncRetryAttempts?: number,
+      environment?: Record<string, string>,
+    ) => {
       const { id, command, env } = FUNCTIONS[key];
       return new LambdaFunction(this, id, {
         functionName: `${name}-${id.replace(/_/g, "-")}`,
@@ -181,6 +224,7 @@ export class DeployStack extends SystemStack {
         code: { kind: "image", imageUri: imageUri.asString, command: [command] },
         ...FUNCTION_SIZING[key],
         uses,
+        environment,
         expectedEnvironment: env,
         logRetentionDays: retention,
         asyncRetryAttempts,
@@ -265,21 +309,26 @@ export class DeployStack extends SystemStack {
     const secretParameter = this.webhookSecretParameter;
     // process_webhook: records orders and events, writes payloads, hands over to the orchestrator.
     const webhookTableActions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"];
-    const processWebhook = makeFunction("processWebhook", [
-      orders.use(ENV.ordersTable, "GetPutQuery", webhookTableActions),
-      orderEvents.use(ENV.orderEventsTable, "GetPutQuery", webhookTableActions),
-      internal.readWrite(ENV.internalBucket, S3_PREFIX.exec),
-      use(
-        (g) =>
-          g.grantPrincipal.addToPolicy({
-            sid: sidFor(secretParameter, "Read"),
-            actions: ["ssm:GetParameter"],
-            resources: [secretParameter.arn],
-          }),
-        { name: FUNCTION_ENV.webhookSecretParameter, value: secretParameter.name },
-      ),
-      orchestrator.invoke(FUNCTION_ENV.orchestratorFunction),
-    ]);
+    const processWebhook = makeFunction(
+      "processWebhook",
+      [
+        orders.use(ENV.ordersTable, "GetPutQuery", webhookTableActions),
+        orderEvents.use(ENV.orderEventsTable, "GetPutQuery", webhookTableActions),
+        internal.readWrite(ENV.internalBucket, S3_PREFIX.exec),
+        use(
+          (g) =>
+            g.grantPrincipal.addToPolicy({
+              sid: sidFor(secretParameter, "Read"),
+              actions: ["ssm:GetParameter"],
+              resources: [secretParameter.arn],
+            }),
+          { name: FUNCTION_ENV.webhookSecretParameter, value: secretParameter.name },
+        ),
+        orchestrator.invoke(FUNCTION_ENV.orchestratorFunction),
+      ],
+      undefined,
+      { [FUNCTION_ENV.gitOrder]: Fn.jsonencode(gitOrder.value) },
+    );
     this.functions = { processWebhook, orchestrator, watchdogCheck, worker };
 
     this.buckets.internal.notifyFunction(orchestrator, {

@@ -12,11 +12,13 @@ import {
   WEBHOOK_LIMITS,
 } from "../../../lambdas/iac-ci/contract";
 import { handler, orderIdFor } from "../../../lambdas/iac-ci/process_webhook";
+import { type GitHubPayload, githubDelivery, githubExample, githubExamples } from "../support/github";
 import { getOrderEvent, jsonBody, signatureOf, webhookEvent } from "./support/http";
 import {
   captureLogs,
   countItems,
   createPlatform,
+  GIT_ORDER,
   objectEtag,
   PLATFORM_SETUP_MS,
   type Platform,
@@ -208,16 +210,156 @@ describe("POST /webhook: accepted orders", () => {
 
   test("answers GitHub's ping without creating an order", async () => {
     const before = await snapshot();
-    const deliveryId = randomUUID();
-    const res = await handler(
-      webhookEvent(
-        { zen: "Design for failure.", hook_id: 1 },
-        { secret: p.secret, deliveryId, headers: { "x-github-event": "ping" } },
-      ),
-    );
+    const ping = fromGitHub(githubDelivery("ping", githubExamples("ping")[0], p.secret));
+    const res = await handler(ping.event);
     expect(res.statusCode).toBe(200);
     expect(jsonBody(res)).toEqual({ message: "pong" });
-    await expectNothingWritten(before, deliveryId);
+    await expectNothingWritten(before, ping.deliveryId);
+  });
+});
+
+/** A GitHub delivery as API Gateway hands it to the function. */
+function fromGitHub(delivery: ReturnType<typeof githubDelivery>) {
+  return {
+    deliveryId: delivery.deliveryId,
+    event: webhookEvent(delivery.body, {
+      signature: delivery.headers["x-hub-signature-256"],
+      deliveryId: delivery.deliveryId,
+      headers: delivery.headers,
+    }),
+  };
+}
+
+describe("POST /webhook: GitHub deliveries", () => {
+  const branchPush = githubExample("push", (e) => e.ref === "refs/heads/master" && !e.deleted, "to master");
+
+  test("a push becomes an order for the pushed commit, with its source stored and shown", async () => {
+    const before = invocations().length;
+    const push = fromGitHub(githubDelivery("push", branchPush, p.secret));
+    const res = await handler(push.event);
+
+    expect(res.statusCode).toBe(202);
+    const orderId = orderIdFor(push.deliveryId);
+    const source = {
+      event: "push",
+      repository: "Codertocat/Hello-World",
+      ref: "refs/heads/master",
+      sha: branchPush.after,
+      clone_url: "https://github.com/Codertocat/Hello-World.git",
+    };
+    expect(jsonBody(res)).toEqual({
+      order_id: orderId,
+      status: ORDER_STATUS.queued,
+      duplicate: false,
+      status_url: `/orders/${orderId}`,
+      source,
+    });
+    expect(await readOrder(p, orderId)).toMatchObject({
+      order_name: "Codertocat/Hello-World:refs/heads/master",
+      runner: GIT_ORDER.runner,
+      timeout_seconds: GIT_ORDER.timeout_seconds,
+      command_count: GIT_ORDER.commands.length,
+      delivery_id: push.deliveryId,
+      source,
+    });
+    expect(JSON.parse((await readObject(p.internalBucket, payloadKey(orderId))) ?? "{}")).toMatchObject({
+      commands: GIT_ORDER.commands,
+      source,
+    });
+    expect(invocations().slice(before)).toEqual([
+      { functionName: p.orchestratorFunction, type: "Event", payload: { type: "order", orderId } },
+    ]);
+    const read = jsonBody(await handler(getOrderEvent(orderId))) as { order: Record<string, unknown> };
+    expect(read.order.source).toEqual(source);
+  });
+
+  test("GitHub's redelivery (same GUID, same body) answers the same order and writes nothing new", async () => {
+    const first = githubDelivery("push", branchPush, p.secret);
+    await handler(fromGitHub(first).event);
+    const orderId = orderIdFor(first.deliveryId);
+    const before = await snapshot();
+    const res = await handler(fromGitHub(githubDelivery("push", branchPush, p.secret, first.deliveryId)).event);
+    expect(res.statusCode).toBe(202);
+    expect(jsonBody(res)).toMatchObject({ order_id: orderId, duplicate: true });
+    expect(await countItems(p.ordersTable)).toBe(before.orders);
+    expect(await countItems(p.eventsTable)).toBe(before.events);
+  });
+
+  test.each([
+    "opened",
+    "synchronize",
+    "reopened",
+  ])("a pull_request %s becomes an order for the head commit", async (action) => {
+    const payload = githubExample("pull_request", (e) => e.action === action, action);
+    const pr = fromGitHub(githubDelivery("pull_request", payload, p.secret));
+    const res = await handler(pr.event);
+    expect(res.statusCode).toBe(202);
+    expect(await readOrder(p, orderIdFor(pr.deliveryId))).toMatchObject({
+      order_name: "Codertocat/Hello-World:pull/2",
+      source: { event: "pull_request", sha: payload.pull_request.head.sha, ref: "refs/pull/2/head", action },
+    });
+  });
+
+  test.each([
+    ["pull_request", (e: GitHubPayload) => e.action === "closed", "pull_request action closed changes no code"],
+    ["push", (e: GitHubPayload) => e.deleted === true, "push deleted refs/tags/simple-tag: there is no commit to run"],
+    ["issues", () => true, "issues events start no run"],
+    ["release", () => true, "release events start no run"],
+  ])("a %s delivery that starts nothing answers 202 with the reason and writes nothing", async (name, match, reason) => {
+    const before = await snapshot();
+    const delivery = fromGitHub(githubDelivery(name, githubExample(name, match, "to ignore"), p.secret));
+    const res = await handler(delivery.event);
+    expect(res.statusCode).toBe(202);
+    expect(jsonBody(res)).toEqual({ ignored: true, event: name, reason: expect.stringContaining(reason) });
+    await expectNothingWritten(before, delivery.deliveryId);
+  });
+
+  test("a delivery signed with another secret is 401 and writes nothing", async () => {
+    const before = await snapshot();
+    const push = fromGitHub(githubDelivery("push", branchPush, "another-webhook-secret"));
+    expect((await handler(push.event)).statusCode).toBe(401);
+    await expectNothingWritten(before, push.deliveryId);
+  });
+
+  test("a webhook set to send form-encoded payloads is told to send JSON", async () => {
+    const delivery = githubDelivery("push", branchPush, p.secret);
+    const form = Buffer.from(`payload=${encodeURIComponent(delivery.body.toString("utf8"))}`);
+    const res = await handler(
+      webhookEvent(form, {
+        secret: p.secret,
+        deliveryId: delivery.deliveryId,
+        contentType: "application/x-www-form-urlencoded",
+        headers: { "x-github-event": "push" },
+      }),
+    );
+    expect(res.statusCode).toBe(415);
+    expect(jsonBody(res).message).toMatch(/set its content type to application\/json/);
+  });
+
+  test("a push without its commit is 400 naming the field; misconfigured settings are 500 naming the setting", async () => {
+    const before = await snapshot();
+    const noAfter = fromGitHub(githubDelivery("push", { ...branchPush, after: undefined }, p.secret));
+    const res = await handler(noAfter.event);
+    expect(res.statusCode).toBe(400);
+    expect(jsonBody(res)).toEqual({
+      error: "bad_request",
+      field: "after",
+      message: "after: must be the pushed commit's SHA",
+    });
+
+    const saved = process.env[FUNCTION_ENV.gitOrder];
+    process.env[FUNCTION_ENV.gitOrder] = JSON.stringify({ commands: [] });
+    try {
+      const push = fromGitHub(githubDelivery("push", branchPush, p.secret));
+      const broken = await handler(push.event);
+      expect(broken.statusCode).toBe(500);
+      expect(jsonBody(broken).message).toBe(
+        "iac-ci cannot run Git-host deliveries: IAC_CI_WEBHOOK_GIT_ORDER: commands: required, a non-empty array of strings",
+      );
+    } finally {
+      process.env[FUNCTION_ENV.gitOrder] = saved;
+    }
+    expect(await snapshot()).toEqual(before);
   });
 });
 

@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import {
+  DEFAULT_GIT_COMMANDS,
   ENV,
+  GIT_ENV,
   ORDER_STATUS,
   payloadKey,
   RESULT_PUT_HEADERS,
@@ -38,7 +40,7 @@ interface Job {
 }
 
 /** A payload in tmp/exec/ and a real presigned PUT URL for the result, as the orchestrator makes them. */
-async function job(commands: string[], timeout_seconds = 60): Promise<Job> {
+async function job(commands: string[], timeout_seconds = 60, extra: Record<string, unknown> = {}): Promise<Job> {
   const orderId = `o-${randomBytes(16).toString("hex")}`;
   await clients().s3.send(
     new PutObjectCommand({
@@ -51,6 +53,7 @@ async function job(commands: string[], timeout_seconds = 60): Promise<Job> {
         runner: "lambda",
         timeout_seconds,
         received_at: new Date().toISOString(),
+        ...extra,
       }),
     }),
   );
@@ -106,6 +109,43 @@ describe("worker (Lambda)", () => {
       [0, "hello\n", ""],
       [0, "", "oops\n"],
     ]);
+  });
+
+  test("a Git-host order's commands see the commit they build (IAC_CI_GIT_*)", async () => {
+    const source = {
+      event: "pull_request",
+      repository: "Codertocat/Hello-World",
+      ref: "refs/pull/2/head",
+      sha: "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+      clone_url: "https://github.com/Codertocat/Hello-World.git",
+      pull_request: 2,
+      action: "opened",
+      base_ref: "master",
+    };
+    const { orderId, event } = await job([...DEFAULT_GIT_COMMANDS, "env | grep ^IAC_CI_GIT_ | sort"], 60, { source });
+
+    await work(event, context());
+
+    const result = await storedResult(orderId);
+    expect(result?.status).toBe(ORDER_STATUS.succeeded);
+    expect(result?.commands?.[0].stdout_tail).toBe(
+      "iac-ci: pull_request of Codertocat/Hello-World refs/pull/2/head at ec26c3e57ca3a959ca5aad62de7213c562f8c821\n",
+    );
+    expect(result?.commands?.[1].stdout_tail.trim().split("\n")).toEqual([
+      `${GIT_ENV.baseRef}=master`,
+      `${GIT_ENV.cloneUrl}=https://github.com/Codertocat/Hello-World.git`,
+      `${GIT_ENV.event}=pull_request`,
+      `${GIT_ENV.pullRequest}=2`,
+      `${GIT_ENV.ref}=refs/pull/2/head`,
+      `${GIT_ENV.repository}=Codertocat/Hello-World`,
+      `${GIT_ENV.sha}=ec26c3e57ca3a959ca5aad62de7213c562f8c821`,
+    ]);
+  });
+
+  test("an order from an API caller has no IAC_CI_GIT_* variables", async () => {
+    const { orderId, event } = await job(["env | grep -c ^IAC_CI_GIT_ || true"]);
+    await work(event, context());
+    expect((await storedResult(orderId))?.commands?.[0].stdout_tail).toBe("0\n");
   });
 
   test("stops at the first failing command", async () => {

@@ -104,6 +104,7 @@ describe("02-deploy", () => {
       [FUNCTION_ENV.workerFunction]: /^\$\{aws_lambda_function\.worker_\w+\.function_name\}$/,
       [FUNCTION_ENV.runnerProject]: /^\$\{aws_codebuild_project\.Runner_\w+\.name\}$/,
       [FUNCTION_ENV.watchdogStateMachine]: /^\$\{aws_sfn_state_machine\.Watchdog_\w+\.arn\}$/,
+      [FUNCTION_ENV.gitOrder]: /^\$\{jsonencode\(var\.git_order\)\}$/,
     };
     const fns = resourcesOf(deploy, "aws_lambda_function");
     expect(fns).toHaveLength(4);
@@ -393,7 +394,7 @@ describe("02-deploy", () => {
   });
 
   test("Terraform variables let CI plan a new image without re-synthesizing", () => {
-    expect(Object.keys(deploy.variable).sort()).toEqual(["aws_region", "ecr_repo", "image_tag"]);
+    expect(Object.keys(deploy.variable).sort()).toEqual(["aws_region", "ecr_repo", "git_order", "image_tag"]);
     expect(deploy.variable.image_tag.default).toBe("latest");
     expect(deploy.provider.aws[0].region).toBe("${var.aws_region}");
     expect(Object.keys(deploy.data).sort()).toEqual(

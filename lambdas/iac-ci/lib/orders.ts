@@ -11,6 +11,7 @@ import {
   type Runner,
   TABLE_KEYS,
 } from "../contract";
+import type { GitSource } from "./github";
 
 const ORDER_PK = TABLE_KEYS.orders.partitionKey;
 const EVENT_PK = TABLE_KEYS.orderEvents.partitionKey;
@@ -45,6 +46,8 @@ export interface OrderFields {
   readonly finished_at?: string;
   readonly exit_code?: number | null;
   readonly reason?: string;
+  /** The commit it builds, when the order came from a Git host's delivery. */
+  readonly source?: GitSource;
 }
 
 /** An order_events item: partition key = order id, sort key = `<ISO time>#<type>` (sorts by time). */

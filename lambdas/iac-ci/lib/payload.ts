@@ -1,4 +1,5 @@
 import type { Runner } from "../contract";
+import type { GitSource } from "./github";
 
 /** The job payload process_webhook writes to payloadKey(orderId); read by the worker (both runners). */
 export interface JobPayload {
@@ -8,6 +9,8 @@ export interface JobPayload {
   readonly runner: Runner;
   readonly timeout_seconds: number;
   readonly received_at: string;
+  /** The commit it builds, when the order came from a Git host's delivery. */
+  readonly source?: GitSource;
 }
 
 /** What the orchestrator sends the worker function (asynchronous invoke). */
@@ -35,6 +38,12 @@ export function parseJobPayload(text: string, orderId: string): JobPayload {
   }
   if (typeof p.timeout_seconds !== "number" || !(p.timeout_seconds > 0)) {
     throw new Error("payload timeout_seconds must be a positive number");
+  }
+  if (p.source !== undefined) {
+    const source = p.source as Record<string, unknown> | null;
+    if (typeof source !== "object" || source === null || typeof source.sha !== "string") {
+      throw new Error("payload source must be an object with the commit's sha");
+    }
   }
   return value as JobPayload;
 }

@@ -10,7 +10,17 @@ import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } fr
 import { CreateStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { ENV, FUNCTION_ENV, ORDER_NAME_INDEX, TABLE_KEYS } from "../../../../lambdas/iac-ci/contract";
+import {
+  DEFAULT_GIT_COMMANDS,
+  ENV,
+  FUNCTION_ENV,
+  ORDER_NAME_INDEX,
+  TABLE_KEYS,
+} from "../../../../lambdas/iac-ci/contract";
+
+/** The settings of Git-host orders the handlers get (the stack variable's default). */
+export const GIT_ORDER = { commands: [...DEFAULT_GIT_COMMANDS], runner: "lambda", timeout_seconds: 300 } as const;
+
 import { emulatorClientConfig, pointSdkAtEmulator } from "../../../support/aws";
 import { makeRole, zipOf } from "../../../support/localcloud";
 
@@ -162,6 +172,8 @@ export async function createPlatform(prefix: string): Promise<Platform> {
   process.env[FUNCTION_ENV.workerFunction] = platform.workerFunction;
   process.env[FUNCTION_ENV.runnerProject] = platform.runnerProject;
   process.env[FUNCTION_ENV.watchdogStateMachine] = platform.watchdogStateMachineArn;
+  // What 02-deploy's git_order default gives process_webhook.
+  process.env[FUNCTION_ENV.gitOrder] = JSON.stringify(GIT_ORDER);
   return platform;
 }
 
