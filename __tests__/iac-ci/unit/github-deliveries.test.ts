@@ -165,7 +165,9 @@ describe("the settings of Git-host orders", () => {
       runner: "lambda",
       timeout_seconds: 60,
     });
-    expect(() => parseGitOrderSettings(FUNCTION_ENV.gitOrder, undefined)).toThrow("IAC_CI_WEBHOOK_GIT_ORDER is not set");
+    expect(() => parseGitOrderSettings(FUNCTION_ENV.gitOrder, undefined)).toThrow(
+      "IAC_CI_WEBHOOK_GIT_ORDER is not set",
+    );
     expect(() => parseGitOrderSettings(FUNCTION_ENV.gitOrder, "{")).toThrow("IAC_CI_WEBHOOK_GIT_ORDER is not JSON");
     expect(() => parseGitOrderSettings(FUNCTION_ENV.gitOrder, '{"commands":[]}')).toThrow(
       "IAC_CI_WEBHOOK_GIT_ORDER: commands: required, a non-empty array of strings",
