@@ -269,11 +269,12 @@ export function quicksightDashboard(scope: Construct, o: DashboardOptions) {
   });
   return {
     dashboard,
-    /** The dashboard id, null without QuickSight. */
-    id: Token.asString(`\${one(${dashboard.fqn}[*].dashboard_id)}`),
-    /** The console URL, null without QuickSight. */
+    // Empty strings, not null, without QuickSight: cdktf deploy fails reading back a null output.
+    /** The dashboard id, "" without QuickSight. */
+    id: Token.asString(`\${join("", ${dashboard.fqn}[*].dashboard_id)}`),
+    /** The console URL, "" without QuickSight. */
     url: Token.asString(
-      `\${one([for d in ${dashboard.fqn} : format("https://%s.quicksight.aws.amazon.com/sn/dashboards/%s", d.region, d.dashboard_id)])}`,
+      `\${join("", [for d in ${dashboard.fqn} : format("https://%s.quicksight.aws.amazon.com/sn/dashboards/%s", d.region, d.dashboard_id)])}`,
     ),
   };
 }

@@ -370,11 +370,11 @@ export class SalesPlatformStack extends SystemStack {
     });
     new TerraformOutput(this, "quicksight_dashboard_id", {
       value: dashboard.id,
-      description: "QuickSight dashboard id (null without enable_quicksight)",
+      description: "QuickSight dashboard id (empty without enable_quicksight)",
     });
     new TerraformOutput(this, "quicksight_dashboard_url", {
       value: dashboard.url,
-      description: "QuickSight dashboard URL in the console (null without enable_quicksight)",
+      description: "QuickSight dashboard URL in the console (empty without enable_quicksight)",
     });
   }
 }

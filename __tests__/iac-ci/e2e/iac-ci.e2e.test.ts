@@ -20,15 +20,19 @@ import { orderIdFor } from "../../../lambdas/iac-ci/process_webhook";
 import { deploySystem, smokeStepsAsTests } from "../../support/e2e";
 import type { SmokeContext } from "../../support/smoke";
 import { waitFor } from "../../support/smoke";
+import { type GitHubPayload, githubExample } from "../support/github";
 import {
   acceptedOrder,
   bucketNames,
   clients,
   deliver,
+  deliverFromGitHub,
   eventRows,
   finishedOrder,
   freshDelivery,
   functionNames,
+  GITHUB_PULL_REQUEST,
+  GITHUB_PUSH,
   logLines,
   type OrderBody,
   objectExists,
@@ -191,6 +195,29 @@ describe("webhook requests that are refused write nothing", () => {
     expect(reply.json()).toMatchObject({ error: "conflict", order_id: orderId });
     expect(await orderRow(ctx, orderId)).toEqual(first);
   }, 90_000);
+});
+
+describe("GitHub deliveries that start nothing", () => {
+  test("GIVEN GitHub's issues event, a tag deletion, a labeled pull request or a forged push WHEN posted to the API and the function URL THEN 202 with the reason (401 forged) and nothing is written", async () => {
+    const ctx = deployed.ctx();
+    const secret = await webhookSecret(ctx);
+    const cases: Array<[string, GitHubPayload, string]> = [
+      ["issues", githubExample("issues", (e) => e.action === "opened", "opened"), "issues events start no run"],
+      ["push", githubExample("push", (e) => e.deleted === true, "deleting a tag"), "push deleted refs/tags/simple-tag"],
+      ["pull_request", GITHUB_PULL_REQUEST("labeled"), "pull_request action labeled changes no code"],
+    ];
+    for (const to of ["api", "function-url"] as const) {
+      for (const [event, payload, reason] of cases) {
+        const { reply, deliveryId } = await deliverFromGitHub(ctx, event, payload, { secret, to });
+        expect([to, event, reply.status]).toEqual([to, event, 202]);
+        expect(reply.json()).toEqual({ ignored: true, event, reason: expect.stringContaining(reason) });
+        await nothingWritten(ctx, deliveryId);
+      }
+      const forged = await deliverFromGitHub(ctx, "push", GITHUB_PUSH(), { secret: "another-secret", to });
+      expect([to, forged.reply.status, forged.reply.json().error]).toEqual([to, 401, "unauthorized"]);
+      await nothingWritten(ctx, forged.deliveryId);
+    }
+  });
 });
 
 describe("replays and one run per target", () => {

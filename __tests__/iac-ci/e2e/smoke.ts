@@ -25,6 +25,7 @@ import { signBody } from "../../../lambdas/iac-ci/lib/signature";
 import { orderIdFor } from "../../../lambdas/iac-ci/process_webhook";
 import { type HttpReply, httpCall } from "../../support/http-call";
 import { check, defineSmoke, type SmokeContext, waitFor } from "../../support/smoke";
+import { type GitHubPayload, githubDelivery, githubExample } from "../support/github";
 
 export const STACK = "02-deploy";
 
@@ -92,6 +93,28 @@ export async function deliver(ctx: SmokeContext, body: OrderBody | undefined, op
   const url = options.to === "function-url" ? ctx.output(STACK, "webhook_function_url") : webhookApiUrl(ctx);
   return httpCall(url, { method: "POST", headers, body: raw });
 }
+
+/** POSTs a GitHub delivery of one of GitHub's published example payloads, as GitHub sends it. */
+export async function deliverFromGitHub(
+  ctx: SmokeContext,
+  event: string,
+  payload: GitHubPayload,
+  options: { secret: string; to?: "api" | "function-url"; deliveryId?: string },
+): Promise<{ reply: HttpReply; deliveryId: string }> {
+  const delivery = githubDelivery(event, payload, options.secret, options.deliveryId);
+  const url = options.to === "function-url" ? ctx.output(STACK, "webhook_function_url") : webhookApiUrl(ctx);
+  const reply = await httpCall(url, { method: "POST", headers: delivery.headers, body: delivery.body });
+  return { reply, deliveryId: delivery.deliveryId };
+}
+
+/** GitHub's example push to master and its pull request (#2) opened. */
+export const GITHUB_PUSH = () => githubExample("push", (e) => e.ref === "refs/heads/master" && !e.deleted, "to master");
+export const GITHUB_PULL_REQUEST = (action: string) =>
+  githubExample("pull_request", (e) => e.action === action, `with action ${action}`);
+
+/** What the default git_order command prints for a commit. */
+export const gitReport = (event: string, repository: string, ref: string, sha: string) =>
+  `iac-ci: ${event} of ${repository} ${ref} at ${sha}\n`;
 
 /** Delivers an order and returns its id, checking the 202 answer. */
 export async function acceptedOrder(
@@ -253,6 +276,8 @@ interface State {
   run: string;
   apiOrder?: string;
   urlOrder?: string;
+  pushOrder?: string;
+  pushDelivery?: string;
   startedAt: number;
 }
 
@@ -394,6 +419,86 @@ export const smoke = defineSmoke<State>({
       },
     },
     {
+      name: "GitHub's push delivery to the function URL runs the pushed commit; its redelivery runs nothing more",
+      async run(ctx, state) {
+        check(state.secret, "no secret was read");
+        const push = GITHUB_PUSH();
+        const { reply, deliveryId } = await deliverFromGitHub(ctx, "push", push, {
+          secret: state.secret,
+          to: "function-url",
+        });
+        check(reply.status === 202, `push answered ${reply.status}: ${reply.text.slice(0, 300)}`);
+        const answer = reply.json();
+        check(answer.source?.sha === push.after, `push answer: ${reply.text}`);
+        state.pushOrder = answer.order_id as string;
+        state.pushDelivery = deliveryId;
+        const row = await finishedOrder(ctx, state.pushOrder);
+        check(row.status === ORDER_STATUS.succeeded, `order: ${JSON.stringify(row)}`);
+        const done = await objectJson<{ result: { commands: Array<{ stdout_tail: string }> } }>(
+          ctx,
+          bucketNames(ctx).done,
+          doneKey(state.pushOrder),
+        );
+        const printed = done?.result.commands.map((c) => c.stdout_tail).join("");
+        const expected = gitReport("push", push.repository.full_name, push.ref, push.after);
+        check(printed === expected, `the run printed ${JSON.stringify(printed)}, not ${JSON.stringify(expected)}`);
+        const again = await deliverFromGitHub(ctx, "push", push, { secret: state.secret, deliveryId });
+        check(
+          again.reply.status === 202 &&
+            again.reply.json().duplicate === true &&
+            again.reply.json().order_id === state.pushOrder,
+          `the redelivery answered ${again.reply.status}: ${again.reply.text.slice(0, 300)}`,
+        );
+        const events = (await eventRows(ctx, state.pushOrder)).map((e) => e.type);
+        check(JSON.stringify(events) === '["received","started","finished"]', `events after the redelivery: ${events}`);
+        return `${row.order_name} at ${push.after.slice(0, 7)}: ${printed?.trim()}; redelivery: duplicate, events ${events.join(",")}`;
+      },
+    },
+    {
+      name: "GitHub's pull_request (opened) to the API runs its head commit; ping answers 200, a closed pull request 202 ignored",
+      async run(ctx, state) {
+        check(state.secret, "no secret was read");
+        const opened = GITHUB_PULL_REQUEST("opened");
+        const { reply } = await deliverFromGitHub(ctx, "pull_request", opened, { secret: state.secret });
+        check(reply.status === 202, `pull_request answered ${reply.status}: ${reply.text.slice(0, 300)}`);
+        const orderId = reply.json().order_id as string;
+        const row = await finishedOrder(ctx, orderId);
+        check(row.status === ORDER_STATUS.succeeded, `order: ${JSON.stringify(row)}`);
+        const done = await objectJson<{ result: { commands: Array<{ stdout_tail: string }> } }>(
+          ctx,
+          bucketNames(ctx).done,
+          doneKey(orderId),
+        );
+        const printed = done?.result.commands.map((c) => c.stdout_tail).join("");
+        const expected = gitReport(
+          "pull_request",
+          opened.repository.full_name,
+          `refs/pull/${opened.number}/head`,
+          opened.pull_request.head.sha,
+        );
+        check(printed === expected, `the run printed ${JSON.stringify(printed)}, not ${JSON.stringify(expected)}`);
+
+        const ping = await deliverFromGitHub(
+          ctx,
+          "ping",
+          githubExample("ping", () => true, "any"),
+          {
+            secret: state.secret,
+          },
+        );
+        check(ping.reply.status === 200, `ping answered ${ping.reply.status}: ${ping.reply.text}`);
+        const closed = await deliverFromGitHub(ctx, "pull_request", GITHUB_PULL_REQUEST("closed"), {
+          secret: state.secret,
+        });
+        check(
+          closed.reply.status === 202 && closed.reply.json().ignored === true,
+          `closed answered ${closed.reply.status}: ${closed.reply.text}`,
+        );
+        check(!(await orderRow(ctx, orderIdFor(closed.deliveryId))), "the closed pull request wrote an order");
+        return `${row.order_name}: ${printed?.trim()}; ping 200; closed: ${closed.reply.json().reason}`;
+      },
+    },
+    {
       name: "a bad signature gets 401 and writes nothing",
       async run(ctx, state) {
         const deliveryId = freshDelivery("forged");
@@ -437,6 +542,9 @@ export const smoke = defineSmoke<State>({
       `${ctx.awsCli} stepfunctions describe-execution --execution-arn ${watchdogExecutionArn(ctx, "<order_id>")}`,
       `${ctx.awsCli} logs filter-log-events --log-group-name /aws/lambda/${functionNames(ctx).worker} --query 'events[].message'`,
       `curl -i -X POST ${api} -H 'content-type: application/json' -H 'x-hub-signature-256: sha256=00' -d "$BODY"   # 401`,
+      `# a GitHub push (GitHub's published example payload), as GitHub signs and sends it:`,
+      `BODY=$(node -p 'JSON.stringify(require("@octokit/webhooks-examples").find(e => e.name === "push").examples[4])')`,
+      `curl -s -X POST ${ctx.output(STACK, "webhook_function_url")} -H 'content-type: application/json' -H 'x-github-event: push' -H "x-github-delivery: try-push-$(date +%s)" ${sign} -d "$BODY"`,
     ];
   },
 });
