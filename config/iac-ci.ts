@@ -1,4 +1,4 @@
-/** Settings of the iac-ci system (seed 002): its name prefix and default image tag. */
+/** Settings of the iac-ci system: its name prefix and default image tag. */
 import { matches, type SettingsReader } from "./settings";
 
 export interface IacCiSettings {

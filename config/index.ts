@@ -5,8 +5,8 @@
  * values are validated together before any stack is built, so a bad value fails `cdktf synth`
  * with a message naming the setting and the rule.
  *
- * Deploy-time inputs the seeds give as Terraform variables (image tags, the sales platform's
- * tfvars, ...) are not settings: they stay Terraform variables in the synthesized JSON.
+ * Deploy-time inputs (image tags, the sales platform's tfvars, ...) are not settings: they stay
+ * Terraform variables in the synthesized JSON.
  */
 import { LOG_RETENTION_DAYS, s3BucketNameProblem } from "../constructs/names";
 import { type IacCiSettings, readIacCiSettings } from "./iac-ci";

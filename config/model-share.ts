@@ -1,6 +1,6 @@
 /**
- * Settings of the model-share playground API (seed 003): names and structure, fixed at synth.
- * The seed's deploy-time inputs (enable_pitr, cors_allow_origins, safe_concurrency, use_layer)
+ * Settings of the model-share playground API: names and structure, fixed at synth.
+ * Its deploy-time inputs (enable_pitr, cors_allow_origins, safe_concurrency, use_layer)
  * are Terraform variables of the stack, not settings; MODEL_SHARE_CORS_ALLOW_ORIGINS only sets
  * the default of `cors_allow_origins` (so CI can deploy each environment without a tfvars file).
  */
@@ -11,7 +11,7 @@ export const MODEL_SHARE_AUTHORIZATIONS = ["NONE", "AWS_IAM"] as const;
 export type ModelShareAuthorization = (typeof MODEL_SHARE_AUTHORIZATIONS)[number];
 
 export interface ModelShareSettings {
-  /** The seed's `name_prefix`: names are `<namePrefix>-<environment>-<what>`. */
+  /** The name prefix (the original `name_prefix`): names are `<namePrefix>-<environment>-<what>`. */
   readonly namePrefix: string;
   /**
    * Default of the `cors_allow_origins` variable; undefined means the environment's default
@@ -19,10 +19,10 @@ export interface ModelShareSettings {
    * knows the environment, and by the variable's validation at plan time).
    */
   readonly corsAllowOrigins?: readonly string[];
-  /** Retention of the function's and the API's log groups (the seed: 14 days). */
+  /** Retention of the function's and the API's log groups (14 days by default, as originally specified). */
   readonly logRetentionDays: number;
   /**
-   * Authorization of the seven routes: NONE (the seed: a public playground API called from
+   * Authorization of the seven routes: NONE (the default: a public playground API called from
    * browsers, CORS-restricted and throttled) or AWS_IAM (SigV4-signed callers only).
    */
   readonly apiAuthorization: ModelShareAuthorization;

@@ -1,6 +1,6 @@
 /**
- * Settings of the sales data platform (seed 001): names and structure, fixed at synth. The
- * seed's deploy-time inputs (s3_bucket_name, alert_email, prefixes, expected_stores, the model,
+ * Settings of the sales data platform: names and structure, fixed at synth. Its deploy-time
+ * inputs (s3_bucket_name, alert_email, prefixes, expected_stores, the model,
  * the schedule, ...) are Terraform variables of the stack, not settings.
  */
 import { matches, oneOf, type SettingsReader } from "./settings";
@@ -12,7 +12,7 @@ export interface SalesPlatformSettings {
   /** Function, role, table, topic, state machine and API names are `<prefix>-<env>-<what>`. */
   readonly prefix: string;
   /**
-   * Authorization of the REST API's five routes: NONE (the seed: the frontend calls it from the
+   * Authorization of the REST API's five routes: NONE (the default: the frontend calls it from the
    * browser; CORS-restricted to `frontend_origin` and throttled) or AWS_IAM (SigV4-signed callers).
    */
   readonly apiAuthorization: SalesPlatformAuthorization;

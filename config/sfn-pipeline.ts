@@ -1,9 +1,9 @@
-/** Settings of the step-function pipeline (seed 000): its project name. */
+/** Settings of the step-function pipeline: its project name. */
 import { matches, type SettingsReader } from "./settings";
 
 export interface SfnPipelineSettings {
   /**
-   * The seed's `project_name`: roles are `<project>-lambda-role-<env>` and
+   * The project name (the original `project_name`): roles are `<project>-lambda-role-<env>` and
    * `<project>-sfn-role-<env>`, the other names `<project>-<what>-<env>`.
    */
   readonly projectName: string;

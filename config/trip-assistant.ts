@@ -1,5 +1,5 @@
 /**
- * Settings of the trip assistant (seed 004): names and structure, fixed at synth. Its deploy-time
+ * Settings of the trip assistant: names and structure, fixed at synth. Its deploy-time
  * inputs (the OpenAI API key, the first image tag, the region, the model endpoint) are Terraform
  * variables of the stacks, not settings.
  */
@@ -7,9 +7,9 @@ import { matches, type SettingsReader } from "./settings";
 
 export interface TripAssistantSettings {
   /**
-   * The seed's `project_name`: functions `<project>-agent-<env>` and `<project>-api-<env>`, the
-   * same names for the ECR repositories, the HTTP API `<project>-<env>`, the parameter
-   * `/<project>/<env>/openai-api-key`.
+   * The project name (the original `project_name`): functions `<project>-agent-<env>` and
+   * `<project>-api-<env>`, the same names for the ECR repositories, the HTTP API `<project>-<env>`,
+   * the parameter `/<project>/<env>/openai-api-key`.
    */
   readonly projectName: string;
   /**

@@ -30,7 +30,7 @@ const EMULATED_SERVICES = [
 export const AWS_PROVIDER_CONSTRAINT = "~> 6.25";
 /** Random provider versions accepted (the bindings were generated for random 3.7.2). */
 export const RANDOM_PROVIDER_CONSTRAINT = "~> 3.7";
-/** Terraform versions every stack accepts (as the seeds ask). */
+/** Terraform versions every stack accepts (1.5 and later, as originally specified). */
 export const TERRAFORM_REQUIRED_VERSION = ">= 1.5";
 
 /** Where a stack keeps its state. */

@@ -109,7 +109,7 @@ export interface RoleProps {
  * account can be adopted (`adopt()`: a Terraform import block) instead of failing with
  * EntityAlreadyExists. The role's policy sets are managed exclusively: no managed policy, and
  * no inline policy but ours, so an adopted role loses whatever was attached to it by hand
- * (the seed's AWSLambdaBasicExecutionRole, say) and holds exactly what the code grants.
+ * (AWSLambdaBasicExecutionRole, say) and holds exactly what the code grants.
  */
 export class Role extends Construct implements IGrantable, IPrincipal {
   readonly resource: IamRole;

@@ -23,38 +23,31 @@ import { TripAssistantEcrStack } from "./trip-assistant/ecr-stack";
 import { tripAssistantNames } from "./trip-assistant/names";
 
 export interface SystemEntry {
-  /** The seed the system comes from. */
-  readonly seed: string;
   readonly description: string;
   /** Its resource name prefix and state key prefix (the GitHub deploy roles are scoped to them). */
   readonly prefixes?: (config: AppConfig) => SystemPrefixes;
 }
 
-/** The systems, each from one seed. `platform` is the shared 00-bootstrap. */
+/** The systems. `platform` is the shared 00-bootstrap. */
 export const SYSTEMS = {
-  platform: { seed: "shared", description: "state bucket, lock table, GitHub OIDC" },
+  platform: { description: "state bucket, lock table, GitHub OIDC" },
   "iac-ci": {
-    seed: "002",
     description: "webhook-driven CI runner: HTTP API, four Lambdas, watchdog",
     prefixes: iacCiNames,
   },
   "sfn-pipeline": {
-    seed: "000",
     description: "two Lambdas run in order by a Step Functions state machine",
     prefixes: sfnPipelineNames,
   },
   "model-share": {
-    seed: "003",
     description: "playground API: HTTP API, one TypeScript Lambda, DynamoDB, optional layer",
     prefixes: modelShareNames,
   },
   "sales-platform": {
-    seed: "001",
     description: "sales data platform: event-driven ETL, daily analysis (Bedrock), REST API, SNS alerts",
     prefixes: salesPlatformNames,
   },
   "trip-assistant": {
-    seed: "004",
     description: "trip assistant: HTTP API -> API Lambda -> agent Lambda (OpenAI), image functions with live aliases",
     prefixes: tripAssistantNames,
   },

@@ -1,5 +1,5 @@
 /**
- * The model-share playground API (seed 003): the seven routes of the HTTP API, proxied here
+ * The model-share playground API: the seven routes of the HTTP API, proxied here
  * (payload format 2.0) and dispatched by route key.
  *
  *   POST  /tables                               create a table           201 | 400 | 409

@@ -1,5 +1,5 @@
 /**
- * The runtime contract of the model-share playground API (seed 003): the function's environment,
+ * The runtime contract of the model-share playground API: the function's environment,
  * the DynamoDB key schema, the seven routes, the input limits and the shared kit the optional
  * layer carries. Both the stack and the handler import it. It must stay free of imports.
  */
@@ -41,7 +41,7 @@ export interface Route {
   readonly path: string;
 }
 
-/** The seven routes of the seed, all proxied to the one function. */
+/** The seven routes, all proxied to the one function. */
 export const ROUTES = {
   createTable: { method: "POST", path: "/tables" },
   listTables: { method: "GET", path: "/tables" },

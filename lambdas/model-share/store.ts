@@ -213,7 +213,7 @@ export class Store {
   }
 
   /**
-   * Plain writes (safe concurrency off, the seed's behaviour): sets the user's counts
+   * Plain writes (safe concurrency off, the original behaviour): sets the user's counts
    * unconditionally (the last writer wins), then counts a new user on the table. The caller
    * checked the table beforehand.
    */

@@ -1,5 +1,5 @@
 /**
- * The runtime contract of the sales data platform (seed 001): environment variable names, the
+ * The runtime contract of the sales data platform: environment variable names, the
  * functions and what each reads, the sales CSV schema, S3 key shapes, the single table's keys,
  * the REST routes, the state machines' step outputs and the limits the handlers enforce. The
  * stack and the handlers both import it, so a name changes in exactly one place. No imports.
@@ -7,7 +7,7 @@
 
 /** Environment variables the functions read. */
 export const ENV = {
-  /** DEBUG | INFO | WARNING | ERROR | CRITICAL (the seed's `log_level`). */
+  /** DEBUG | INFO | WARNING | ERROR | CRITICAL (the `log_level` variable). */
   logLevel: "LOG_LEVEL",
   /** The data bucket (`<s3_bucket_name>-<suffix>`). */
   bucket: "DATA_BUCKET",
@@ -17,16 +17,16 @@ export const ENV = {
   processedPrefix: "PROCESSED_PREFIX",
   rejectedPrefix: "REJECTED_PREFIX",
   quicksightPrefix: "QUICKSIGHT_PREFIX",
-  /** Comma-separated store ids (the seed's `expected_stores`). */
+  /** Comma-separated store ids (the `expected_stores` variable). */
   expectedStores: "EXPECTED_STORES",
   bedrockModelId: "BEDROCK_MODEL_ID",
   /** ARN of the daily-analysis state machine (started once per day). */
   dailyAnalysisArn: "DAILY_ANALYSIS_STATE_MACHINE_ARN",
   /** The daily reports topic generate-report publishes to. */
   reportsTopicArn: "REPORTS_TOPIC_ARN",
-  /** IANA time zone of "today" (the seed's `daily_analysis_timezone`). */
+  /** IANA time zone of "today" (the `daily_analysis_timezone` variable). */
   timezone: "ANALYSIS_TIMEZONE",
-  /** The browser origin the API answers CORS for (the seed's `frontend_origin`). */
+  /** The browser origin the API answers CORS for (the `frontend_origin` variable). */
   allowedOrigin: "ALLOWED_ORIGIN",
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -180,13 +180,13 @@ export type FunctionKey = keyof typeof FUNCTIONS;
 
 // ---- S3 ----------------------------------------------------------------------------------------
 
-/** The seed's prefixes; the first three are Terraform variables (these are their defaults). */
+/** The bucket's prefixes; the first three are Terraform variables (these are their defaults). */
 export const DEFAULT_PREFIXES = {
   upload: "uploads/",
   processed: "processed/",
   rejected: "rejected/",
 } as const;
-/** Where export-to-quicksight writes (fixed, as in the seed). */
+/** Where export-to-quicksight writes (fixed, not a Terraform variable). */
 export const QUICKSIGHT_PREFIX = "quicksight/";
 
 /** A store's processed day: Hive-style partitions, so Athena/QuickSight can prune by store and date. */

@@ -1,5 +1,5 @@
 /**
- * Daily analysis: recommendations from Bedrock (the seed's bedrock_model_id, through InvokeModel).
+ * Daily analysis: recommendations from Bedrock (the bedrock_model_id variable, through InvokeModel).
  * When the model errs, is throttled, or answers nothing usable, the day's rule-based
  * recommendations stand in and the report says so: a model outage never loses the report.
  */

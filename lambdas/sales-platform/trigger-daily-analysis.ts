@@ -1,5 +1,5 @@
 /**
- * The scheduled fallback (EventBridge, the seed's daily_analysis_schedule): starts today's daily
+ * The scheduled fallback (EventBridge, the daily_analysis_schedule variable): starts today's daily
  * analysis, "today" in daily_analysis_timezone, unless it already ran because every store had
  * reported. Safe to run any number of times a day. An event may name a date ({"date": ...}) to
  * analyse another day.

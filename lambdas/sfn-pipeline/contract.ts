@@ -1,5 +1,5 @@
 /**
- * The runtime contract of the step-function pipeline (seed 000): the two functions, the shape
+ * The runtime contract of the step-function pipeline: the two functions, the shape
  * of the execution input and of each step's output, and the limits the first step enforces.
  * Both the stack and the handlers import it. It must stay free of imports.
  */

@@ -1,5 +1,5 @@
 /**
- * The runtime contract of the trip assistant (seed 004): the two functions and the environment
+ * The runtime contract of the trip assistant: the two functions and the environment
  * each reads, the alias the CD pipeline moves, the HTTP routes, the request limits, the shapes
  * the API and the agent exchange, and the error names the agent throws. The stacks, the
  * handlers, the Dockerfile's bundle script and the CD workflow's smoke test all follow it. It

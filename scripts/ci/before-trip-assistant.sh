@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run by the deploy workflow before `cdktf deploy trip-assistant` (seed 004): build the agent and
+# Run by the deploy workflow before `cdktf deploy trip-assistant`: build the agent and
 # API images for linux/arm64 and push them, tagged with the commit SHA (TF_VAR_image_tag), to the
 # repositories trip-assistant-ecr made, so the functions' first image exists. After the first
 # deploy the functions ignore image changes: .github/workflows/trip-assistant-deploy.yml moves

@@ -34,7 +34,7 @@ import { SystemStack } from "../system-stack";
 import { repositoryName } from "./ecr-stack";
 import { iacCiNames } from "./names";
 
-/** Size and time of each function (from the seed's P4.3). */
+/** Size and time of each function (kept as originally specified). */
 export const FUNCTION_SIZING: Record<FunctionKey, { timeout: number; memorySize: number }> = {
   processWebhook: { timeout: 300, memorySize: 512 },
   orchestrator: { timeout: 600, memorySize: 512 },
@@ -156,8 +156,8 @@ export class DeployStack extends SystemStack {
     const imageUri = new TerraformLocal(this, "lambda_image_uri", `${imageRepo.asString}:${imageTag.stringValue}`);
     const repositoryArn = `arn:aws:ecr:${regionName}:${accountId}:repository/${Fn.element(Fn.split("/", imageRepo.asString), 1)}`;
 
-    // Bucket names as in the seed: the last 5 hex digits of sha256(workspace + region), so two
-    // workspaces or regions never collide. The environment is part of the name too.
+    // Bucket names keep the original scheme: the last 5 hex digits of sha256(workspace + region),
+    // so two workspaces or regions never collide. The environment is part of the name too.
     const hash = new TerraformLocal(
       this,
       "bucket_hash",

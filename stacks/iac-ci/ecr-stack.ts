@@ -25,7 +25,7 @@ export class EcrStack extends SystemStack {
     this.repository = new Repository(this, "Repository", {
       repositoryName: repositoryName(config),
       keepImages: 10,
-      // The seed's deploy flow pushes and runs `:latest`, which needs mutable tags.
+      // The deploy flow pushes and runs `:latest`, which needs mutable tags.
       tagMutability: "MUTABLE",
     });
     new TerraformOutput(this, "ecr_repo_url", { value: this.repository.repositoryUrl });

@@ -20,7 +20,7 @@ import { bundleDir, handlerEntry } from "../paths";
 import { SystemStack } from "../system-stack";
 import { modelShareNames } from "./names";
 
-/** The seed's function sizing: 256 MB, 10 seconds. */
+/** The function's sizing, kept as originally specified: 256 MB, 10 seconds. */
 export const FUNCTION_MEMORY_MB = 256;
 export const FUNCTION_TIMEOUT_SECONDS = 10;
 
@@ -41,9 +41,9 @@ export const TABLE_ACTIONS = [
 const TF_ORIGIN_REGEX = "^([*]|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$";
 
 /**
- * The model-share playground API (seed 003): an HTTP API whose seven routes proxy to one
+ * The model-share playground API: an HTTP API whose seven routes proxy to one
  * TypeScript function, which keeps playground tables and their users' scores in one on-demand
- * DynamoDB table. The seed's deploy-time switches are Terraform variables: point-in-time
+ * DynamoDB table. Its deploy-time switches are Terraform variables: point-in-time
  * recovery, CORS origins, safe concurrency (the function's conditional writes) and the optional
  * layer carrying the function's kit.
  */

@@ -1,6 +1,6 @@
 import type { AppConfig } from "../../config";
 
-/** The playground API's names: the seed's `<name_prefix>-<environment>-<what>`. */
+/** The playground API's names: `<name_prefix>-<environment>-<what>`. */
 export function modelShareNames(config: AppConfig) {
   const prefix = config.modelShare.namePrefix;
   const env = config.platform.environment;

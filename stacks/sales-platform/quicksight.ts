@@ -1,5 +1,5 @@
 /**
- * QuickSight over the daily exports (the seed's quicksight.tf), switched by enable_quicksight:
+ * QuickSight over the daily exports, switched by enable_quicksight:
  * per dataset an S3 manifest (always written; harmless without QuickSight), and, when enabled,
  * an S3 data source reading it through a role of its own and a SPICE dataset whose text columns
  * are cast to their types. The QuickSight user (quicksight_user_arn) owns both.

@@ -31,7 +31,7 @@ import { quicksightDashboard } from "./quicksight-dashboard";
 import { type SalesPlatformVariables, salesPlatformVariables } from "./variables";
 import { dailyAnalysisDefinition, uploadProcessorDefinition } from "./workflows";
 
-/** The seed's log retention for functions, state machines and the API (days). */
+/** Log retention for functions, state machines and the API (days), as originally specified. */
 export const LOG_RETENTION_DAYS = 14;
 /** Noncurrent object versions (overwritten or deleted files) are kept this long. */
 export const NONCURRENT_VERSION_DAYS = 30;
@@ -41,13 +41,13 @@ const WRITE = ["dynamodb:PutItem"];
 const RUN_MARKER = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
 
 /**
- * The serverless sales data platform (seed 001): stores upload daily sales CSVs through
+ * The serverless sales data platform: stores upload daily sales CSVs through
  * presigned URLs; an EventBridge rule on the bucket starts the upload-processor state machine
  * (validate, Parquet, metrics, "all stores in?"); the daily-analysis state machine (company,
  * products, anomalies, trends, Bedrock recommendations, report to SNS, QuickSight export) runs
  * once a day, when the last store reports or on the scheduled fallback; a REST API serves
- * upload URLs, files, analytics and trends. Every input the seed gives as a Terraform variable
- * stays one, so one synthesized stack serves every tfvars file.
+ * upload URLs, files, analytics and trends. Every deploy-time input is a Terraform variable, so
+ * one synthesized stack serves every tfvars file.
  */
 export class SalesPlatformStack extends SystemStack {
   readonly variables: SalesPlatformVariables;
@@ -70,7 +70,7 @@ export class SalesPlatformStack extends SystemStack {
     });
     const v = salesPlatformVariables(this);
     this.variables = v;
-    // The seed's aws_region places the resources; the state backend stays in the platform's region.
+    // The aws_region variable places the resources; the state backend stays in the platform's region.
     this.provider.region = v.awsRegion.stringValue;
     const partition = new DataAwsPartition(this, "Partition", {}).partition;
     const region = new DataAwsRegion(this, "Region", {}).region;
@@ -115,7 +115,7 @@ export class SalesPlatformStack extends SystemStack {
         },
       ],
     };
-    // The seed's prefixes as (empty) folder objects, so they show in the console from day one.
+    // The bucket's prefixes as (empty) folder objects, so they show in the console from day one.
     for (const [id, key] of Object.entries({ ...prefixes, quicksight: QUICKSIGHT_PREFIX })) {
       new S3Object(this, `Prefix${id[0].toUpperCase()}${id.slice(1)}`, {
         bucket: this.bucket.bucketName,
@@ -343,9 +343,9 @@ export class SalesPlatformStack extends SystemStack {
       dashboardId: names.named("qs-dashboard", 512),
     });
 
-    // ---- outputs (the seed's) ------------------------------------------------------------------
+    // ---- outputs -------------------------------------------------------------------------------
     new TerraformOutput(this, "api_gateway_url", { value: this.api.url, description: "API Gateway endpoint URL" });
-    // Same name as the variable (as in the seed): construct ids must differ, Terraform names may not.
+    // Same name as the variable (the original output name): construct ids must differ, Terraform names may not.
     new TerraformOutput(this, "s3_bucket_name_output", {
       value: this.bucket.bucketName,
       description: "S3 bucket name (with random suffix)",

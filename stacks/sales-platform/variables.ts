@@ -1,6 +1,7 @@
 /**
- * The seed's Terraform variables, with its defaults and validation rules: deploy-time inputs of
- * the synthesized stack (`terraform plan -var-file=<name>-terraform.tfvars`), never settings.
+ * The stack's Terraform variables, with their defaults and validation rules as originally
+ * specified: deploy-time inputs of the synthesized stack
+ * (`terraform plan -var-file=<name>-terraform.tfvars`), never settings.
  * Rules that relate two variables are preconditions in the stack (Terraform 1.5 validations see
  * one variable only).
  */

@@ -1,6 +1,6 @@
 import type { AppConfig } from "../../config";
 
-/** The step-function pipeline's names: the seed's `<project>-<what>-<env>`. */
+/** The step-function pipeline's names: `<project>-<what>-<env>`. */
 export function sfnPipelineNames(config: AppConfig) {
   const project = config.sfnPipeline.projectName;
   const env = config.platform.environment;
@@ -10,7 +10,7 @@ export function sfnPipelineNames(config: AppConfig) {
     /** State keys: `sfn-pipeline/<env>/<stack>.tfstate`. */
     statePrefix: "sfn-pipeline",
     named,
-    /** The seed's role names. */
+    /** The role names the original system used, so roles made by hand can be adopted. */
     lambdaRole: named("lambda-role"),
     sfnRole: named("sfn-role"),
   };

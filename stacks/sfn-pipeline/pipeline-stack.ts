@@ -25,9 +25,9 @@ const TIMEOUT_RETRY: Retrier = { ErrorEquals: ["States.Timeout"], IntervalSecond
 const CATCH_ALL: Catcher = { ErrorEquals: ["States.ALL"], Next: FAILED_STATE, ResultPath: ERROR_PATH };
 
 /**
- * The step-function pipeline (seed 000): lambda_one then lambda_two, run by a state machine
+ * The step-function pipeline: lambda_one then lambda_two, run by a state machine
  * with retries and a failure path, started through an IAM-authorized HTTP API route. Roles
- * carry the seed's names, so roles made by hand can be adopted (IAC_CI_ADOPT_ROLES).
+ * keep the original system's names, so roles made by hand can be adopted (IAC_CI_ADOPT_ROLES).
  */
 export class SfnPipelineStack extends SystemStack {
   readonly functions: Record<FunctionKey, LambdaFunction>;
@@ -45,7 +45,7 @@ export class SfnPipelineStack extends SystemStack {
     });
     const retention = config.platform.logRetentionDays;
 
-    // The seed's aws_account_id, kept as a guard: when set, plan and apply refuse any other account.
+    // The original aws_account_id variable, kept as a guard: when set, plan and apply refuse any other account.
     const accountIdVar = new TerraformVariable(this, "aws_account_id", {
       type: "string",
       default: "",
@@ -69,7 +69,7 @@ export class SfnPipelineStack extends SystemStack {
     });
     void accountIdVar;
 
-    // One role for both functions, as in the seed: logs to their own log groups, nothing else.
+    // One role for both functions, as originally specified: logs to their own log groups, nothing else.
     this.lambdaRole = new Role(this, "LambdaRole", {
       roleName: names.lambdaRole,
       description: "Runs lambda_one and lambda_two: writes their logs, nothing else.",
@@ -127,7 +127,7 @@ export class SfnPipelineStack extends SystemStack {
       },
     });
 
-    // The seed's "API Gateway to trigger the pipeline": a SigV4-signed POST starts an execution.
+    // The API Gateway route that triggers the pipeline: a SigV4-signed POST starts an execution.
     this.api = new HttpApi(this, "Api", { apiName: names.named("api"), logRetentionDays: retention });
     this.api.addStartExecutionRoute({
       ...API_ROUTES.startRun,
@@ -137,7 +137,7 @@ export class SfnPipelineStack extends SystemStack {
     });
 
     new TerraformOutput(this, "state_machine_arn", { value: this.stateMachine.arn });
-    // The seed's FastAPI app builds the ARN from AWS_ACCOUNT_ID: here it is, checked.
+    // Clients such as the original FastAPI app build the ARN from AWS_ACCOUNT_ID: here it is, checked.
     new TerraformOutput(this, "account_id", { value: identity.accountId });
     new TerraformOutput(this, "state_machine_name", { value: this.stateMachine.stateMachineName });
     new TerraformOutput(this, "api_url", { value: this.api.url });

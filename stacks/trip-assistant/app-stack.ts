@@ -21,9 +21,9 @@ import { SystemStack } from "../system-stack";
 import { tripAssistantNames } from "./names";
 import { regionVariable } from "./region";
 
-/** The seed's sizing of both functions. */
+/** The sizing of both functions, as originally specified. */
 export const FUNCTION_SIZING = { memorySize: 512, timeout: 30 } as const;
-/** The seed keeps the functions' logs 7 days. */
+/** The functions' logs are kept 7 days. */
 export const LOG_RETENTION_DAYS = 7;
 /** The GitHub OIDC provider's host (its ARN is `arn:aws:iam::<account>:oidc-provider/<host>`). */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
@@ -194,7 +194,7 @@ export class TripAssistantStack extends SystemStack {
       // Invoked synchronously only (API Gateway -> API -> agent): every failure reaches the
       // caller, so there is nothing for a dead-letter queue to keep.
       deadLetterQueue: false,
-      // The roles hold exactly what the seed lists: logs plus the parameter, or plus the agent.
+      // The roles hold exactly what was originally specified: logs plus the parameter, or plus the agent.
       tracing: false,
     };
 
@@ -253,8 +253,8 @@ export class TripAssistantStack extends SystemStack {
       cors: corsFor(config),
     });
     // API Gateway forwards every path to the API's live alias, which does its own routing. The
-    // routes are public: the chat is called from a browser (the seed defers the frontend and
-    // its sign-in); the stage throttles every caller.
+    // routes are public: the chat is called from a browser (the frontend and its sign-in are
+    // not part of this system); the stage throttles every caller.
     this.api.addDefaultRoute({ target: apiAlias, authorization: "NONE" });
 
     if (platform.githubRepository) {

@@ -8,7 +8,7 @@ import { SystemStack } from "../system-stack";
 import { tripAssistantNames } from "./names";
 import { regionVariable } from "./region";
 
-/** Images kept per repository; older ones expire (the seed's "keep last 10"). */
+/** Images kept per repository (the last 10, as originally specified); older ones expire. */
 export const KEEP_IMAGES = 10;
 
 /**

@@ -1,10 +1,10 @@
 import type { AppConfig } from "../../config";
 
-/** The seed's defaults the stacks keep as Terraform variable defaults. */
-export const SEED_DEFAULTS = { region: "us-east-2" } as const;
+/** Terraform variable defaults, kept as originally specified. */
+export const VARIABLE_DEFAULTS = { region: "us-east-2" } as const;
 
 /**
- * The trip assistant's names: the seed's `<project>-<what>-<env>`. Every name starts with the
+ * The trip assistant's names: `<project>-<what>-<env>`. Every name starts with the
  * project name (the GitHub roles of 00-bootstrap are scoped to that prefix).
  */
 export function tripAssistantNames(config: AppConfig) {
@@ -15,7 +15,7 @@ export function tripAssistantNames(config: AppConfig) {
     /** State keys: `trip-assistant/<env>/<stack>.tfstate`. */
     statePrefix: "trip-assistant",
     environment: env,
-    /** Function and repository of the agent, and of the API (the seed names both alike). */
+    /** Function and repository of the agent, and of the API (both named alike). */
     agent: `${project}-agent-${env}`,
     api: `${project}-api-${env}`,
     httpApi: `${project}-${env}`,

@@ -1,16 +1,16 @@
 import { TerraformVariable } from "cdktf";
 import type { SystemStack } from "../system-stack";
-import { SEED_DEFAULTS } from "./names";
+import { VARIABLE_DEFAULTS } from "./names";
 
 /**
- * The seed's `aws_region` variable: the region of the system's resources (the provider's), by
- * default the seed's us-east-2. The state stays in the platform's store and region (the S3
+ * The `aws_region` variable: the region of the system's resources (the provider's), by default
+ * us-east-2 (as originally specified). The state stays in the platform's store and region (the S3
  * backend cannot take a variable). Both stacks of the system have it: give both the same value.
  */
 export function regionVariable(stack: SystemStack): TerraformVariable {
   const region = new TerraformVariable(stack, "aws_region", {
     type: "string",
-    default: SEED_DEFAULTS.region,
+    default: VARIABLE_DEFAULTS.region,
     description: "AWS region of the trip assistant's resources (state stays in the platform's region).",
     validation: [
       {

@@ -37,7 +37,7 @@ import { FUNCTIONS } from "../../../lambdas/iac-ci/contract";
 import { allSettled, background, LOCK_TABLE, STATE_BUCKET, startSystemEmulator } from "../../support/deploy";
 import { cdktf, expectOk, type RunResult, startProcess, terraform, waitFor } from "../../support/terraform";
 
-// iac-ci (seed 002) on its own emulator, in deploy order, exactly as users run it: `cdktf deploy
+// iac-ci on its own emulator, in deploy order, exactly as users run it: `cdktf deploy
 // <stack>` per stack, plain `terraform init/plan` for CI, import, lock, destroy. dev and stage
 // share one state store, as two teams would.
 jest.setTimeout(900_000);

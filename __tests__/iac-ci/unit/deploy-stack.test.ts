@@ -114,7 +114,7 @@ describe("02-deploy", () => {
       expect(Object.keys(variables).sort()).toEqual([...env].sort());
       for (const [name, value] of Object.entries(variables)) expect(value).toMatch(refs[name]);
     }
-    // The seed gave every function all five table and bucket names; ours are narrower.
+    // The original system gave every function all five table and bucket names; ours are narrower.
     const watchdog = fns.find((f) => f.function_name === "iac-ci-dev-watchdog-check");
     expect(Object.keys(watchdog?.environment.variables)).toEqual([ENV.internalBucket]);
   });
@@ -187,7 +187,7 @@ describe("02-deploy", () => {
     );
   });
 
-  test("both buckets: seed names with the workspace/region hash, 1-day expiry, encryption, no public access, force_destroy", () => {
+  test("both buckets: the original names with the workspace/region hash, 1-day expiry, encryption, no public access, force_destroy", () => {
     expect(deploy.locals.bucket_hash).toBe(
       '${substr(sha256(join("", [terraform.workspace, var.aws_region])), -5, -1)}',
     );
@@ -236,7 +236,7 @@ describe("02-deploy", () => {
     ]);
   });
 
-  test("the watchdog definition is valid JSON with the seed's states, retries, a timeout and logging", () => {
+  test("the watchdog definition is valid JSON with the original states, retries, a timeout and logging", () => {
     const machine = findResource(deploy, "aws_sfn_state_machine", () => true);
     const definition = JSON.parse(machine.definition);
     expect(definition.StartAt).toBe("CheckResult");
@@ -307,7 +307,7 @@ describe("02-deploy", () => {
     }
   });
 
-  test("IAM per role is exactly the seed's list, on ARNs and prefixes", () => {
+  test("IAM per role is exactly the specified list, on ARNs and prefixes", () => {
     const byDoc = (prefix: string) =>
       Object.fromEntries(
         allStatements()

@@ -115,7 +115,7 @@ describe("safe concurrency on", () => {
   });
 });
 
-describe("safe concurrency off (the seed's plain writes)", () => {
+describe("safe concurrency off (the original plain writes)", () => {
   beforeEach(() => {
     process.env[ENV.safeConcurrency] = "false";
   });

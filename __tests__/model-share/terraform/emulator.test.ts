@@ -28,7 +28,7 @@ import { allSettled, startSystemEmulator } from "../../support/deploy";
 import { pathFormOf } from "../../support/localcloud";
 import { expectOk, terraform } from "../../support/terraform";
 
-// seed 003 on its own emulator: 00-bootstrap once, then dev and stage side by side (stage with
+// model-share on its own emulator: 00-bootstrap once, then dev and stage side by side (stage with
 // its switches flipped: layer on, a named CORS origin, plain writes), each re-planned clean; the
 // handler runs against the table Terraform made; flipping use_layer and enable_pitr on the
 // deployed dev plans exactly those changes and applies them; a "*" origin is refused outside
@@ -70,7 +70,7 @@ async function apiNamed(name: string) {
   return api;
 }
 
-describe("seed 003: the model-share playground API on the emulator, dev and stage side by side", () => {
+describe("the model-share playground API on the emulator, dev and stage side by side", () => {
   test("both environments synthesize; 00-bootstrap (the shared state store) deploys once", async () => {
     await allSettled([emulator.synth("dev"), emulator.synth("stage")]);
     expectOk(await emulator.deploy("dev", "00-bootstrap"), "cdktf deploy 00-bootstrap");

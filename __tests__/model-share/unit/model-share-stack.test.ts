@@ -19,8 +19,8 @@ const keyOf = (json: StackJson, type: string): string => Object.keys(json.resour
 /** The statements of the function role's one inline policy. */
 const roleStatements = (json: StackJson): Json[] => Object.values<Json>(json.data.aws_iam_policy_document)[0].statement;
 
-describe("model-share (seed 003): the HTTP API", () => {
-  test("the seed's seven routes, each a Lambda proxy (payload 2.0) to the one function", () => {
+describe("model-share: the HTTP API", () => {
+  test("the seven routes, each a Lambda proxy (payload 2.0) to the one function", () => {
     const routes = resourcesOf(stack, "aws_apigatewayv2_route");
     expect(routes.map((r) => r.route_key).sort()).toEqual(Object.values(ROUTES).map(routeKeyOf).sort());
     expect(routes.map((r) => r.route_key)).toEqual(
@@ -44,7 +44,7 @@ describe("model-share (seed 003): the HTTP API", () => {
     for (const r of routes) expect(r.target).toBe(`integrations/\${aws_apigatewayv2_integration.${integrationKey}.id}`);
   });
 
-  test("routes are public by default (the seed's browser clients) and SigV4-only with MODEL_SHARE_API_AUTHORIZATION=AWS_IAM", () => {
+  test("routes are public by default (browser clients) and SigV4-only with MODEL_SHARE_API_AUTHORIZATION=AWS_IAM", () => {
     expect(new Set(resourcesOf(stack, "aws_apigatewayv2_route").map((r) => r.authorization_type))).toEqual(
       new Set(["NONE"]),
     );

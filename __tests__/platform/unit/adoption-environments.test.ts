@@ -20,7 +20,7 @@ describe("adopting IAM roles that already exist", () => {
     for (const name of stacks.keys()) expect(json(name).import).toEqual([]);
   });
 
-  test("every role of every stack can be adopted, the GitHub OIDC roles and seed 000's roles included", () => {
+  test("every role of every stack can be adopted, the GitHub OIDC roles and the step-function pipeline's roles included", () => {
     const roles = [
       "iac-ci-github-deploy",
       "iac-ci-github-plan",

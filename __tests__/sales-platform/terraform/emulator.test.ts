@@ -31,11 +31,11 @@ import { FUNCTIONS } from "../../../lambdas/sales-platform/contract";
 import { startSystemEmulator } from "../../support/deploy";
 import { expectOk, ROOT, terraform } from "../../support/terraform";
 
-// Seed 001 on its own emulator, the way its README runs it: 00-bootstrap, `terraform plan
-// -var-file=` the shipped example, then a user's tfvars file: plan -out, apply, a clean re-plan
-// with the same file, what the variables switch (QuickSight, the schedule) seen in plans, a
-// real upload starting the upload processor through S3 -> EventBridge, then destroy (bucket
-// emptied first, as the README says).
+// The sales data platform on its own emulator, the way docs/sales-platform.md runs it:
+// 00-bootstrap, `terraform plan -var-file=` the shipped example, then a user's tfvars file: plan
+// -out, apply, a clean re-plan with the same file, what the variables switch (QuickSight, the
+// schedule) seen in plans, a real upload starting the upload processor through S3 -> EventBridge,
+// then destroy (bucket emptied first, as docs/sales-platform.md says).
 jest.setTimeout(1_800_000);
 
 const STACK = "sales-platform";
@@ -66,7 +66,7 @@ async function emptyBucket(name: string): Promise<void> {
   }
 }
 
-describe("seed 001: the sales data platform on the emulator", () => {
+describe("the sales data platform on the emulator", () => {
   test("00-bootstrap deploys; the stack validates; `terraform plan -var-file=terraform.tfvars.example` plans the whole system", async () => {
     await emulator.synth("dev");
     expectOk(await emulator.deploy("dev", "00-bootstrap"), "cdktf deploy 00-bootstrap");
@@ -106,8 +106,8 @@ describe("seed 001: the sales data platform on the emulator", () => {
     expect(bad.output).toContain("log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL");
   });
 
-  test("a user's tfvars: plan -out, apply; the outputs are the seed's", async () => {
-    // The user's copy of the example, as the README says: cp terraform.tfvars.example <name>-terraform.tfvars.
+  test("a user's tfvars: plan -out, apply; the outputs are the original system's", async () => {
+    // The user's copy of the example, as docs/sales-platform.md says: cp terraform.tfvars.example <name>-terraform.tfvars.
     fs.writeFileSync(
       TFVARS,
       fs
@@ -267,7 +267,7 @@ describe("seed 001: the sales data platform on the emulator", () => {
     expect(noUser.output).toContain("enable_quicksight needs quicksight_user_arn");
   });
 
-  test("destroy: the bucket is emptied first (README), then everything goes; 00-bootstrap last", async () => {
+  test("destroy: the bucket is emptied first (docs/sales-platform.md), then everything goes; 00-bootstrap last", async () => {
     await emptyBucket(bucket);
     const destroy = await terraform(
       dir(),

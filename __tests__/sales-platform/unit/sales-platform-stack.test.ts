@@ -41,8 +41,8 @@ const definitionOf = (name: string) => JSON.parse(machine(name)[1].definition);
 /** An HCL pattern of the variables (RE2, in a Terraform string) as a JavaScript RegExp. */
 const regex = (hcl: string) => new RegExp(hcl.replace(/\\\\/g, "\\"));
 
-describe("sales-platform (seed 001): variables", () => {
-  test("every variable of the seed, with its default; s3_bucket_name and alert_email are required", () => {
+describe("sales-platform: variables", () => {
+  test("every variable, with its default; s3_bucket_name and alert_email are required", () => {
     const defaults = Object.fromEntries(Object.entries<Json>(stack.variable).map(([k, v]) => [k, v.default]));
     expect(defaults).toEqual({
       s3_bucket_name: undefined,
@@ -589,7 +589,7 @@ describe("sales-platform: QuickSight and outputs", () => {
     ]);
   });
 
-  test("the seed's seven outputs", () => {
+  test("the original system's seven outputs", () => {
     expect(Object.keys(stack.output)).toEqual(
       expect.arrayContaining([
         "api_gateway_url",

@@ -28,9 +28,10 @@ import {
 import { startSystemEmulator } from "../../support/deploy";
 import { expectOk, terraform } from "../../support/terraform";
 
-// Seed 000 on its own emulator, as its README tells it: the roles exist already (made by hand),
-// the deploy fails with EntityAlreadyExists, adoption imports them, the next plan is clean; then
-// an execution is started with the SDK and read back, and everything is destroyed.
+// The step-function pipeline on its own emulator, as docs/import-runbook.md tells it: the roles
+// exist already (made by hand), the deploy fails with EntityAlreadyExists, adoption imports them,
+// the next plan is clean; then an execution is started with the SDK and read back, and everything
+// is destroyed.
 jest.setTimeout(900_000);
 
 const STACK = "sfn-pipeline";
@@ -47,9 +48,9 @@ const logs = new CloudWatchLogsClient(config);
 
 afterAll(() => emulator.stop());
 
-describe("seed 000: the step-function pipeline on the emulator", () => {
-  test("the roles exist already (made by hand, as the seed's user did); 00-bootstrap deploys", async () => {
-    // The seed's roles, with the managed policies its README detaches in option 2, and a
+describe("the step-function pipeline on the emulator", () => {
+  test("the roles exist already (made by hand, as a user might have); 00-bootstrap deploys", async () => {
+    // The pipeline's roles as made by hand, with broad managed policies attached, and a
     // leftover inline policy of a hand-made experiment.
     for (const [RoleName, service, managed] of [
       [LAMBDA_ROLE, "lambda.amazonaws.com", "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
@@ -116,7 +117,7 @@ describe("seed 000: the step-function pipeline on the emulator", () => {
     await emulator.expectCleanPlan("dev", STACK);
   });
 
-  test("the pipeline is deployed as the code says: zips, the seed's roles, the API route, finite logs", async () => {
+  test("the pipeline is deployed as the code says: zips, the original role names, the API route, finite logs", async () => {
     for (const name of ["fastapi-test-lambda-one-dev", "fastapi-test-lambda-two-dev"]) {
       const fn = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
       expect(fn.Configuration).toMatchObject({ PackageType: "Zip", Handler: "index.handler", Runtime: "nodejs22.x" });
@@ -154,7 +155,7 @@ describe("seed 000: the step-function pipeline on the emulator", () => {
     );
   });
 
-  test("an execution started with the SDK (as the seed's FastAPI app does) is read back", async () => {
+  test("an execution started with the SDK (as the original FastAPI app does) is read back", async () => {
     const machine = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.find(
       (m) => m.name === "fastapi-test-pipeline-dev",
     );

@@ -19,7 +19,7 @@ const statementsOfRole = (roleKey: string): Json[] => {
   return stack.data.aws_iam_policy_document[docKey].statement;
 };
 
-describe("sfn-pipeline (seed 000)", () => {
+describe("sfn-pipeline", () => {
   test("the state machine runs lambda_one, then lambda_two, then ends", () => {
     expect(stack.raw).toHaveResourceWithProperties(SfnStateMachine, {
       name: "fastapi-test-pipeline-dev",
@@ -50,7 +50,7 @@ describe("sfn-pipeline (seed 000)", () => {
     });
   });
 
-  test("the seed's role names; the lambda role writes only its two log groups", () => {
+  test("the original role names; the lambda role writes only its two log groups", () => {
     const lambdaRole = roleNamed("fastapi-test-lambda-role-dev");
     roleNamed("fastapi-test-sfn-role-dev");
     const statements = statementsOfRole(lambdaRole);

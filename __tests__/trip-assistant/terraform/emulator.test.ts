@@ -32,13 +32,13 @@ import { ENV, FUNCTIONS, LIVE_ALIAS } from "../../../lambdas/trip-assistant/cont
 import { startSystemEmulator } from "../../support/deploy";
 import { expectOk, type RunResult, terraform } from "../../support/terraform";
 
-// Seed 004 on its own emulator, as its README's unchecked boxes ask: 00-bootstrap, then both
-// stages of the system (trip-assistant-ecr, trip-assistant) with the key passed as
-// TF_VAR_openai_api_key (never on a command line), `terraform plan` clean, the deployed world
-// read back in the seed's region (us-east-2), the CD pipeline's moves done with the SDK (new
-// image, version 2, `live` -> 2, rollback to 1) with a clean plan after each, and destroy.
-// Image functions are created, never run (moto's MOTO_LAMBDA_STUB_ECR; no Docker here): the
-// handlers are proven in-process (../handlers, ../unit).
+// The trip assistant on its own emulator: 00-bootstrap, then both stages of the system
+// (trip-assistant-ecr, trip-assistant) with the key passed as TF_VAR_openai_api_key (never on a
+// command line), `terraform plan` clean, the deployed world read back in the default region
+// (us-east-2), the CD pipeline's moves done with the SDK (new image, version 2, `live` -> 2,
+// rollback to 1) with a clean plan after each, and destroy. Image functions are created, never run
+// (moto's MOTO_LAMBDA_STUB_ECR; no Docker here): the handlers are proven in-process (../handlers,
+// ../unit).
 jest.setTimeout(1_200_000);
 
 const SYSTEM = "trip-assistant";
@@ -88,7 +88,7 @@ const versions = async (FunctionName: string) =>
     .map((v) => v.Version)
     .filter((v) => v !== "$LATEST");
 
-describe("seed 004: the trip assistant on the emulator", () => {
+describe("the trip assistant on the emulator", () => {
   test("00-bootstrap, then the ECR stage, then the app deploy with the key from TF_VAR_openai_api_key", async () => {
     await emulator.synth("dev", settings);
     // The key is no literal of the synthesized JSON: it arrives at plan time.
@@ -104,7 +104,7 @@ describe("seed 004: the trip assistant on the emulator", () => {
     await emulator.expectCleanPlan("dev", APP_STACK, settings);
   });
 
-  test("the key is a SecureString of the seed's name; outputs give its name and ARN only", async () => {
+  test("the key is a SecureString of the original name; outputs give its name and ARN only", async () => {
     const parameter = await ssm.send(
       new GetParameterCommand({ Name: "/trip-assistant/dev/openai-api-key", WithDecryption: true }),
     );

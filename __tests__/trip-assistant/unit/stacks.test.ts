@@ -1,5 +1,5 @@
-// The trip assistant's two stacks (seed 004) as synthesized Terraform JSON: what the seed and
-// the issue ask for, and what must never be there (wildcards, the key in an output, a second
+// The trip assistant's two stacks as synthesized Terraform JSON: what the system's specification
+// and the issue ask for, and what must never be there (wildcards, the key in an output, a second
 // way into the functions).
 import { ConfigError } from "../../../config";
 import { ENV, FUNCTIONS, LIVE_ALIAS, OPENAI_DEFAULTS } from "../../../lambdas/trip-assistant/contract";
@@ -84,7 +84,7 @@ describe("trip-assistant-ecr: the two repositories", () => {
 });
 
 describe("region and state", () => {
-  test("the seed's aws_region (default us-east-2) drives both providers; state stays in the platform's store and region", () => {
+  test("aws_region (default us-east-2) drives both providers; state stays in the platform's store and region", () => {
     for (const stack of [app, ecr]) {
       expect(stack.variable.aws_region).toMatchObject({ type: "string", default: "us-east-2" });
       expect(stack.provider.aws[0].region).toBe("${var.aws_region}");

@@ -1,5 +1,5 @@
 /**
- * Recommendations from Amazon Bedrock: the configured model (the seed's `bedrock_model_id`) is
+ * Recommendations from Amazon Bedrock: the configured model (the `bedrock_model_id` variable) is
  * called with InvokeModel in its family's native request format, and its answer is parsed as a
  * JSON list of recommendations. Families: Amazon Nova, Anthropic Claude, Amazon Titan Text,
  * Meta Llama and Mistral.

@@ -42,7 +42,7 @@ export type CsvVerdict =
     };
 
 export interface ValidationContext {
-  /** Store ids the platform expects (the seed's expected_stores). */
+  /** Store ids the platform expects (the expected_stores variable). */
   readonly expectedStores: readonly string[];
   /** Store and date the upload key claims (uploads/<store>/<date>/...), when it has that shape. */
   readonly claimed?: { readonly storeId: string; readonly date: string };

@@ -1,5 +1,5 @@
 /**
- * Structured logs honouring LOG_LEVEL (the seed's `log_level`: DEBUG, INFO, WARNING, ERROR,
+ * Structured logs honouring LOG_LEVEL (the `log_level` variable: DEBUG, INFO, WARNING, ERROR,
  * CRITICAL). Lines below the level are dropped; an unknown level means INFO.
  */
 import { type LogFields, log as write } from "../../shared/log";

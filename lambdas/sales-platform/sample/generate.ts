@@ -1,6 +1,6 @@
 /**
  * A generated, deterministic sample data set: N stores x D days of daily sales CSV files in the
- * contract's schema (default 11 stores x 30 days, the seed's expected_stores 0001..0011). Store
+ * contract's schema (default 11 stores x 30 days, the default expected_stores 0001..0011). Store
  * sizes differ, weekends sell more, store 0003 grows steadily and store 0007 has a collapse on
  * the last day, so the analyses have a trend and an anomaly to find. Same options, same bytes.
  */
