@@ -4,10 +4,10 @@
 #      once, then a cache hit in about a second (scripts/toolchain.sh)
 #   2. lint + format check (biome), strict type check (tsc), workflow lint (actionlint)
 #   3. the local cloud's Python unit tests (scripts/localcloud/tests)
-#   4. jest: unit + handlers + toolchain, then the terraform suites: `terraform validate` of every
-#      stack and each system's emulator suite (deploy, adopt, lock, import, destroy), each on its
-#      own emulator, all side by side (most of their time is the provider's consistency waits),
-#      and beside them each system's e2e suite (deployed as npm start does, driven end to end)
+#   4. jest: the terraform suites (`terraform validate` of every stack and each system's emulator
+#      suite: deploy, adopt, lock, import, destroy), each on its own emulator, and each system's
+#      e2e suite (deployed as npm start does, driven end to end), all side by side (most of their
+#      time is the provider's consistency waits); beside them unit + handlers + toolchain
 #   5. the gates over the synthesized stacks: checkov (security, also over the emulator deploys'
 #      plans), tflint (terraform ruleset, recommended preset), and the CDKTF -> CDK Terrain
 #      equivalence check (every stack synthesized with cdktn too, the JSON compared)
@@ -54,12 +54,25 @@ status=0
 # The local cloud's own Python unit tests (scripts/localcloud/tests), on moto's virtualenv.
 timed "localcloud: python unit tests" \
   "$TOOLCHAIN_HOME/venv-moto-$MOTO_VERSION/bin/python" -m unittest discover -s scripts/localcloud/tests -t scripts || status=1
-timed "jest: unit + handlers + toolchain" \
+# The terraform and e2e suites are the long pole, and mostly wait on the provider's consistency
+# checks (an SQS queue's deletion alone is polled for two minutes): they start first, and the
+# fast projects run beside them. Their output is shown, whole, once the fast projects are done.
+slow_name="jest: terraform + e2e (real Terraform + plugins + local cloud)"
+slow_log=build/test-results/terraform-e2e.log
+slow_t0="$(now)"
+npx jest --selectProjects terraform e2e --maxWorkers="${IAC_CI_TERRAFORM_WORKERS:-6}" \
+  --json --outputFile build/test-results/terraform.json > "$slow_log" 2>&1 &
+slow_pid=$!
+timed "jest: unit + handlers + toolchain (beside terraform + e2e)" \
   npx jest --selectProjects unit handlers toolchain --json --outputFile build/test-results/fast.json || status=1
-# The e2e suites (each system deployed as npm start deploys it, then driven end to end) run
-# beside the terraform suites: both mostly wait on the provider's consistency checks.
-timed "jest: terraform + e2e (real Terraform + plugins + local cloud)" \
-  npx jest --selectProjects terraform e2e --maxWorkers="${IAC_CI_TERRAFORM_WORKERS:-6}" --json --outputFile build/test-results/terraform.json || status=1
+printf '\n== %s (started with the step above; its output so far, then live)\n' "$slow_name"
+tail -n +1 -f --pid="$slow_pid" "$slow_log"
+slow_rc=0
+wait "$slow_pid" || slow_rc=$?
+slow_seconds="$(awk -v a="$slow_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
+printf '== %s: %s s%s\n' "$slow_name" "$slow_seconds" "$( ((slow_rc == 0)) || echo ", FAILED (exit $slow_rc)")"
+TIMES+=("$(printf '%7s s  %s' "$slow_seconds" "$slow_name")")
+((slow_rc == 0)) || status=1
 
 # The stacks `terraform validate` synthesized (default settings, no emulator).
 stacks=build/tf-validate/cdktf.out/stacks
