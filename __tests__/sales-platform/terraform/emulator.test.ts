@@ -254,8 +254,9 @@ describe("the sales data platform on the emulator", () => {
     expect(quicksight.output).toMatch(/Plan: 11 to add, 0 to change, 3 to destroy/);
     expect(quicksight.output.match(/aws_quicksight_data_set\.\S+ will be created/g)).toHaveLength(5);
     expect(quicksight.output).toMatch(/aws_quicksight_dashboard\.QuicksightDashboard\[0\] will be created/);
+    // From empty (without QuickSight, as applied) to the dashboard's console URL.
     expect(quicksight.output).toMatch(
-      /quicksight_dashboard_url += "https:\/\/us-east-1\.quicksight\.aws\.amazon\.com\/sn\/dashboards\/sales-dev-qs-dashboard"/,
+      /quicksight_dashboard_url = "" -> "https:\/\/us-east-1\.quicksight\.aws\.amazon\.com\/sn\/dashboards\/sales-dev-qs-dashboard"/,
     );
     expect(quicksight.output).toMatch(/aws_cloudwatch_event_rule\.DailyAnalysisSchedule_\w+\[0\] will be destroyed/);
     const noUser = await terraform(
