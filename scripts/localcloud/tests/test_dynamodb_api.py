@@ -14,10 +14,8 @@ os.environ.setdefault("LOCALCLOUD_HOME", tempfile.mkdtemp(prefix="localcloud-tes
 
 import boto3  # noqa: E402
 from localcloud import dynamodb_api  # noqa: E402, F401  (the patch under test)
+from localcloud import iam_enforcement  # noqa: E402  (requests are signed as the local cloud's admin)
 from moto.server import ThreadedMotoServer  # noqa: E402
-
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 
 
 class ConcurrentUpdates(unittest.TestCase):
@@ -27,13 +25,21 @@ class ConcurrentUpdates(unittest.TestCase):
         cls.server.start()
         host, port = cls.server.get_host_and_port()
         cls.endpoint = f"http://{host}:{port}"
+        iam_enforcement.create_admin()
 
     @classmethod
     def tearDownClass(cls) -> None:
         cls.server.stop()
 
     def client(self):  # type: ignore[no-untyped-def]
-        return boto3.client("dynamodb", region_name="us-east-1", endpoint_url=self.endpoint)
+        iam_enforcement.create_admin()  # another test may have reset moto's backends
+        return boto3.client(
+            "dynamodb",
+            region_name="us-east-1",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=iam_enforcement.ADMIN_ACCESS_KEY_ID,
+            aws_secret_access_key=iam_enforcement.ADMIN_SECRET_ACCESS_KEY,
+        )
 
     def test_each_concurrent_update_answers_its_own_new_and_old_version(self) -> None:
         table = f"race-{uuid.uuid4().hex[:8]}"
