@@ -331,8 +331,13 @@ export const smoke = defineSmoke<State>({
         const started = await waitFor("the started event", async () =>
           (await eventRows(ctx, orderId)).find((e) => e.type === "started"),
         );
-        const row = await orderRow(ctx, orderId);
-        check(row?.dispatch_ref?.startsWith("lambda:"), `dispatch_ref: ${row?.dispatch_ref}`);
+        // The orchestrator records the dispatch (the worker's request id) once the invoke answered,
+        // after the started event.
+        const row = await waitFor("the order's dispatch_ref", async () => {
+          const r = await orderRow(ctx, orderId);
+          return r?.dispatch_ref ? r : undefined;
+        });
+        check(row.dispatch_ref?.startsWith("lambda:"), `dispatch_ref: ${row.dispatch_ref}`);
         const execution = await clients(ctx).sfn.send(
           new DescribeExecutionCommand({ executionArn: watchdogExecutionArn(ctx, orderId) }),
         );
@@ -349,7 +354,7 @@ export const smoke = defineSmoke<State>({
           ran.some((l) => l.msg === "run starting" && l.commands === 2),
           `worker log: ${JSON.stringify(ran)}`,
         );
-        return `started ${started.at}, ${row?.dispatch_ref}, watchdog ${execution.status}`;
+        return `started ${started.at}, ${row.dispatch_ref}, watchdog ${execution.status}`;
       },
     },
     {
