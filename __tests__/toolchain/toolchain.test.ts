@@ -7,7 +7,7 @@ import path from "node:path";
 
 // scripts/toolchain.sh against temporary toolchain homes, with nothing real to build: a fake
 // slow artefact (IAC_CI_TOOLCHAIN_TEST_SLEEP) that goes through the same lock/heartbeat/rename
-// path as the real builds, fake `terraform` scripts on PATH, pre-seeded cache entries standing
+// path as the real builds, fake `terraform` scripts on PATH, cache entries placed beforehand standing
 // in for the pinned Terraform and the provider plugins, and a local HTTP server standing in
 // for the provider registry.
 

@@ -5,7 +5,7 @@
  * a delivery picks the commit, not the commands. Anything else is ignored with the reason.
  */
 import { GIT_ENV, GIT_EVENTS, PULL_REQUEST_BUILD_ACTIONS, type Runner, WEBHOOK_LIMITS } from "../contract";
-import { type OrderRequest, validateOrder } from "./validate";
+import { isRecord, type OrderRequest, validateOrder } from "./validate";
 
 /** The commit an order builds and where it came from (stored with the order and its payload). */
 export interface GitSource {
@@ -170,7 +170,3 @@ const invalid = (field: string, message: string): GitDelivery => ({
   field,
   message: `${field}: ${message}`,
 });
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}

@@ -14,7 +14,7 @@ const FIELDS = ["order_name", "commands", "runner", "timeout_seconds"] as const;
 
 const invalid = (field: string, message: string): Validation => ({ ok: false, field, message: `${field}: ${message}` });
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -13,8 +13,8 @@ export interface SampleOptions {
   readonly days?: number;
   /** Last day of the data set. @default "2026-01-30" */
   readonly lastDate?: string;
-  /** PRNG seed. @default 1 */
-  readonly seed?: number;
+  /** Picks the pseudo-random sequence (the PRNG's start state). @default 1 */
+  readonly sequence?: number;
 }
 
 export interface SampleFile {
@@ -52,8 +52,8 @@ export const CATALOG = [
 ] as const;
 
 /** mulberry32: a small, fast, deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
+function prng(start: number): () => number {
+  let a = start >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -72,9 +72,9 @@ const addDays = (date: string, days: number): string => {
 export const storeIds = (n: number): string[] => Array.from({ length: n }, (_, i) => String(i + 1).padStart(4, "0"));
 
 /** The sales CSV of one store-day. */
-export function storeDayCsv(storeId: string, date: string, dayIndex: number, days: number, seed = 1): string {
+export function storeDayCsv(storeId: string, date: string, dayIndex: number, days: number, sequence = 1): string {
   const storeNo = Number(storeId);
-  const random = prng(seed * 1_000_003 + storeNo * 7919 + dayIndex * 104_729);
+  const random = prng(sequence * 1_000_003 + storeNo * 7919 + dayIndex * 104_729);
   const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
   let traffic = 40 + ((storeNo * 37) % 60); // store size
   if (weekday === 0 || weekday === 6) traffic *= 1.35;
@@ -114,7 +114,7 @@ export function storeDayCsv(storeId: string, date: string, dayIndex: number, day
 
 /** The whole data set, oldest day first. */
 export function generateSampleData(options: SampleOptions = {}): SampleFile[] {
-  const { stores = 11, days = 30, lastDate = "2026-01-30", seed = 1 } = options;
+  const { stores = 11, days = 30, lastDate = "2026-01-30", sequence = 1 } = options;
   const first = addDays(lastDate, -(days - 1));
   const files: SampleFile[] = [];
   for (let d = 0; d < days; d++) {
@@ -124,7 +124,7 @@ export function generateSampleData(options: SampleOptions = {}): SampleFile[] {
         storeId,
         date,
         fileName: `sales_${storeId}_${date}.csv`,
-        csv: storeDayCsv(storeId, date, d, days, seed),
+        csv: storeDayCsv(storeId, date, d, days, sequence),
       });
     }
   }
