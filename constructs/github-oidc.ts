@@ -3,6 +3,22 @@ import { Construct } from "constructs";
 import { Role, type RoleTrust } from "./iam";
 
 export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
+/**
+ * IAM path of the GitHub roles. Systems' own roles live at "/", so no system's `role/<prefix>-*`
+ * scope can reach a deploy role (a deploy role must not be able to edit its own policy).
+ */
+export const GITHUB_ROLE_PATH = "/github/";
+export type GithubRoleKind = "deploy" | "plan";
+
+/** `<platformPrefix>-github-<kind>-<system>`: one deploy and one plan role per system. */
+export function githubRoleName(platformPrefix: string, kind: GithubRoleKind, system: string): string {
+  return `${platformPrefix}-github-${kind}-${system}`;
+}
+
+/** The role's ARN in `account` (workflows build it from the account id and the registry). */
+export function githubRoleArn(account: string, platformPrefix: string, kind: GithubRoleKind, system: string): string {
+  return `arn:aws:iam::${account}:role${GITHUB_ROLE_PATH}${githubRoleName(platformPrefix, kind, system)}`;
+}
 const GITHUB_HOST = "token.actions.githubusercontent.com";
 
 /** What a role may do, per service: ARNs it may touch and the actions for plan and for deploy. */

@@ -8,6 +8,10 @@ import type { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { type AppConfig, loadConfig } from "../config";
 import { Role } from "../constructs/iam";
+
+/** For scripts (stacks.js): the configuration and the GitHub roles' names. */
+export { loadConfig } from "../config";
+export { githubRoleArn, githubRoleName } from "../constructs/github-oidc";
 import { DeployStack } from "./iac-ci/deploy-stack";
 import { EcrStack } from "./iac-ci/ecr-stack";
 import { iacCiNames } from "./iac-ci/names";
