@@ -74,41 +74,31 @@ function clientFor(region) {
   });
 }
 
-/** Deletes every version and delete marker of one bucket; answers how many it deleted. */
+/**
+ * Deletes every version and delete marker of one bucket; answers how many it deleted. Each round
+ * lists from the start again (what was deleted is gone from the listing, and markers into a
+ * listing that changed under them can skip entries) until the listing is empty.
+ */
 async function emptyBucket(client, bucket) {
   const { ListObjectVersionsCommand, DeleteObjectsCommand } = require("@aws-sdk/client-s3");
   let deleted = 0;
-  let keyMarker;
-  let versionIdMarker;
   for (;;) {
-    const page = await client.send(
-      new ListObjectVersionsCommand({
-        Bucket: bucket,
-        KeyMarker: keyMarker,
-        VersionIdMarker: versionIdMarker,
-        MaxKeys: 1000,
-      }),
+    const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 }));
+    const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
+      .slice(0, 1000)
+      .map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
+    if (objects.length === 0) return deleted;
+    const answer = await client.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
     );
-    const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({
-      Key: v.Key,
-      VersionId: v.VersionId,
-    }));
-    if (objects.length > 0) {
-      const answer = await client.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+    const errors = answer.Errors ?? [];
+    if (errors.length > 0) {
+      const first = errors[0];
+      throw new Error(
+        `${errors.length} object version(s) not deleted, first ${first.Key} (version ${first.VersionId}): ${first.Code} ${first.Message}`,
       );
-      const errors = answer.Errors ?? [];
-      if (errors.length > 0) {
-        const first = errors[0];
-        throw new Error(
-          `${errors.length} object version(s) not deleted, first ${first.Key} (version ${first.VersionId}): ${first.Code} ${first.Message}`,
-        );
-      }
-      deleted += objects.length;
     }
-    if (!page.IsTruncated) return deleted;
-    keyMarker = page.NextKeyMarker;
-    versionIdMarker = page.NextVersionIdMarker;
+    deleted += objects.length;
   }
 }
 
