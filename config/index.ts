@@ -55,6 +55,11 @@ export interface PlatformConfig {
   readonly githubDeployEnvironments: readonly Environment[];
   /** Name prefix of the platform's own resources (GitHub roles; default state store names). */
   readonly platformPrefix: string;
+  /**
+   * Whether data stores (tables, data buckets) are protected from destruction: DynamoDB
+   * deletion protection and `prevent_destroy`. On by default in prod, off elsewhere.
+   */
+  readonly protectData: boolean;
 }
 
 export interface AppConfig {
@@ -77,6 +82,7 @@ export const PLATFORM_SETTINGS = {
   logRetentionDays: { env: "IAC_CI_LOG_RETENTION_DAYS", context: "iac-ci:logRetentionDays" },
   githubRepository: { env: "IAC_CI_GITHUB_REPOSITORY", context: "iac-ci:githubRepository" },
   githubDeployEnvironments: { env: "IAC_CI_GITHUB_DEPLOY_ENVIRONMENTS", context: "iac-ci:githubDeployEnvironments" },
+  protectData: { env: "IAC_CI_PROTECT_DATA", context: "iac-ci:protectData" },
 } as const;
 
 const REGION_RULE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -145,6 +151,7 @@ export function loadConfig(source: ConfigSource = { env: process.env }): AppConf
     ENVIRONMENTS,
     oneOf(ENVIRONMENTS),
   ) as Environment[];
+  const protectData = r.boolean(S.protectData, environment === "prod");
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return {
@@ -160,6 +167,7 @@ export function loadConfig(source: ConfigSource = { env: process.env }): AppConf
       githubRepository,
       githubDeployEnvironments,
       platformPrefix,
+      protectData,
     },
     iacCi,
     sfnPipeline,

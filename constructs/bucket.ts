@@ -30,6 +30,12 @@ export interface BucketProps {
   readonly cors?: readonly BucketCorsRule[];
   /** Send every object event to EventBridge (rules then pick what they need). @default false */
   readonly eventBridge?: boolean;
+  /**
+   * Protect the data: `lifecycle.prevent_destroy` on the bucket, so any plan that would destroy
+   * or replace it fails; refused together with `forceDestroy`. To destroy on purpose, synthesize
+   * without it for that run. @default false
+   */
+  readonly protect?: boolean;
 }
 
 /** One CORS rule of a bucket. */
@@ -67,7 +73,11 @@ export class Bucket extends Construct {
       enforceTls = true,
       cors,
       eventBridge = false,
+      protect = false,
     } = props;
+    if (protect && forceDestroy) {
+      throw new Error(`${this.node.path}: a protected bucket cannot also be force-destroyed`);
+    }
     if (!Token.isUnresolved(bucketName)) {
       const problem = s3BucketNameProblem(bucketName);
       if (problem) throw new Error(`${this.node.path}: bucket name "${bucketName}" ${problem}`);
@@ -76,7 +86,11 @@ export class Bucket extends Construct {
       throw new Error(`${this.node.path}: expireAfterDays ${expireAfterDays} must be a positive integer`);
     }
 
-    this.resource = new S3Bucket(this, "Resource", { bucket: bucketName, forceDestroy });
+    this.resource = new S3Bucket(this, "Resource", {
+      bucket: bucketName,
+      forceDestroy,
+      ...(protect ? { lifecycle: { preventDestroy: true } } : {}),
+    });
     this.publicAccessBlock = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
       bucket: this.resource.id,
       blockPublicAcls: true,

@@ -31,8 +31,14 @@ export interface TableProps {
    * switch it at plan time. @default true
    */
   readonly pointInTimeRecovery?: boolean | IResolvable;
-  /** Refuse `terraform destroy` on the table. @default false */
+  /** DynamoDB's deletion protection: DeleteTable is refused while it is on. @default false (or `protect`) */
   readonly deletionProtection?: boolean;
+  /**
+   * Protect the data: deletion protection on, and `lifecycle.prevent_destroy`, so any plan that
+   * would destroy or replace the table fails. To destroy on purpose, apply once without it (that
+   * turns deletion protection off), then destroy. @default false
+   */
+  readonly protect?: boolean;
 }
 
 const READ_ACTIONS = [
@@ -69,8 +75,14 @@ export class Table extends Construct {
       ttlAttribute,
       globalSecondaryIndexes = [],
       pointInTimeRecovery = true,
-      deletionProtection = false,
+      protect = false,
     } = props;
+    if (protect && props.deletionProtection === false) {
+      throw new Error(
+        `${this.node.path}: protect turns deletion protection on; do not also set deletionProtection: false`,
+      );
+    }
+    const deletionProtection = protect || (props.deletionProtection ?? false);
     if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
       throw new Error(`${this.node.path}: table name "${tableName}" must be 3-255 of letters, digits, _ . -`);
     }
@@ -104,6 +116,7 @@ export class Table extends Construct {
       pointInTimeRecovery: { enabled: pointInTimeRecovery },
       serverSideEncryption: { enabled: true },
       deletionProtectionEnabled: deletionProtection,
+      ...(protect ? { lifecycle: { preventDestroy: true } } : {}),
     });
   }
 

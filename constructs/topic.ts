@@ -1,8 +1,9 @@
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { type IResolvable, Token } from "cdktf";
+import { type IResolvable, TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
 import { type IGrantable, sidFor, type Use, use } from "./iam";
+import type { Key } from "./key";
 import { NAME_LIMITS } from "./names";
 
 export type SubscriptionProtocol = "email" | "email-json" | "sms" | "https" | "sqs" | "lambda";
@@ -29,9 +30,15 @@ export interface TopicProps {
    * KMS key (id, ARN or alias) encrypting messages at rest. The AWS managed `alias/aws/sns` key
    * lets account principals publish through SNS without KMS grants (its key policy allows it);
    * give a customer managed key when services such as CloudWatch alarms or EventBridge must
-   * publish. @default "alias/aws/sns"
+   * publish (`key`). @default "alias/aws/sns"
    */
   readonly kmsMasterKeyId?: string;
+  /**
+   * A customer managed key encrypting messages at rest (instead of `kmsMasterKeyId`): services
+   * its key policy names (CloudWatch alarms, say) can publish, and `grantPublish` also grants
+   * the key's use, which a publisher to a topic under such a key needs. @default none
+   */
+  readonly key?: Key;
 }
 
 /**
@@ -43,10 +50,17 @@ export class Topic extends Construct {
   private readonly memo: Record<string, string> = {};
   readonly resource: SnsTopic;
   private readonly subscriptions: SnsTopicSubscription[] = [];
+  /** The customer managed key encrypting the topic, if any. */
+  readonly key?: Key;
 
   constructor(scope: Construct, id: string, props: TopicProps) {
     super(scope, id);
-    const { topicName, displayName, kmsMasterKeyId = "alias/aws/sns" } = props;
+    const { topicName, displayName, key } = props;
+    if (key && props.kmsMasterKeyId !== undefined) {
+      throw new Error(`${this.node.path}: give key or kmsMasterKeyId, not both`);
+    }
+    const kmsMasterKeyId = key ? key.arn : (props.kmsMasterKeyId ?? "alias/aws/sns");
+    this.key = key;
     if (
       !Token.isUnresolved(topicName) &&
       (!/^[A-Za-z0-9_-]+$/.test(topicName) || topicName.length > NAME_LIMITS.snsTopic)
@@ -101,18 +115,37 @@ export class Topic extends Construct {
     return this.addSubscription({ protocol: "email", endpoint: address, enabled });
   }
 
+  /**
+   * One e-mail subscription per address of a Terraform list (a `list(string)` variable's
+   * `listValue`): `for_each` over the set of addresses, so adding or removing one address leaves
+   * the others' subscriptions alone, and an empty list subscribes nobody. Validate the addresses
+   * where the list comes from (the variable's validation).
+   */
+  addEmailSubscriptions(addresses: string[]): SnsTopicSubscription {
+    const each = TerraformIterator.fromList(addresses);
+    const subscription = new SnsTopicSubscription(this, `EmailSubscriptions${this.subscriptions.length + 1}`, {
+      forEach: each,
+      topicArn: this.topicArn,
+      protocol: "email",
+      endpoint: each.value,
+    });
+    this.subscriptions.push(subscription);
+    return subscription;
+  }
+
   /** An SMS subscription to an E.164 phone number. */
   addSmsSubscription(phoneNumber: string, enabled: boolean | IResolvable = true): SnsTopicSubscription {
     return this.addSubscription({ protocol: "sms", endpoint: phoneNumber, enabled });
   }
 
-  /** Lets `grantee` publish to exactly this topic. */
+  /** Lets `grantee` publish to exactly this topic (and use its customer managed key, if any). */
   grantPublish(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPolicy({
       sid: sidFor(this, "Publish"),
       actions: ["sns:Publish"],
       resources: [this.topicArn],
     });
+    this.key?.grantEncryptDecrypt(grantee);
   }
 
   /** A Use: publish to this topic; its ARN in env var `envName`. */
