@@ -21,6 +21,11 @@ export interface SalesPlatformSettings {
    * logging needs). One per account and region: turn it off when the account has it already.
    */
   readonly manageApiGatewayAccount: boolean;
+  /**
+   * Bucket base names (`s3_bucket_name` values) the GitHub deploy role may own besides
+   * `<prefix>-*`: the bucket is named at deploy time, the role at bootstrap.
+   */
+  readonly deployBuckets: readonly string[];
 }
 
 export const SALES_PLATFORM_SETTINGS = {
@@ -30,6 +35,7 @@ export const SALES_PLATFORM_SETTINGS = {
     env: "SALES_PLATFORM_MANAGE_API_GATEWAY_ACCOUNT",
     context: "sales-platform:manageApiGatewayAccount",
   },
+  deployBuckets: { env: "SALES_PLATFORM_DEPLOY_BUCKETS", context: "sales-platform:deployBuckets" },
 } as const;
 
 export function readSalesPlatformSettings(r: SettingsReader): SalesPlatformSettings {
@@ -51,5 +57,13 @@ export function readSalesPlatformSettings(r: SettingsReader): SalesPlatformSetti
       oneOf(SALES_PLATFORM_AUTHORIZATIONS),
     ) as SalesPlatformAuthorization,
     manageApiGatewayAccount: r.boolean(S.manageApiGatewayAccount, true),
+    deployBuckets: r.list(
+      S.deployBuckets,
+      [],
+      matches(
+        /^[a-z0-9][a-z0-9.-]{1,53}[a-z0-9]$/,
+        "must be an s3_bucket_name value (3-55 lowercase letters, digits, dots, hyphens)",
+      ),
+    ),
   };
 }

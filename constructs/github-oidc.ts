@@ -1,6 +1,7 @@
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { Construct } from "constructs";
-import { Role, type RoleTrust } from "./iam";
+import { INLINE_POLICY_LIMIT, type PermissionScope, scopesFor } from "./deploy-permissions";
+import { type PolicyStatement, Role, type RoleTrust } from "./iam";
 
 export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
 /**
@@ -21,57 +22,64 @@ export function githubRoleArn(account: string, platformPrefix: string, kind: Git
 }
 const GITHUB_HOST = "token.actions.githubusercontent.com";
 
-/** What a role may do, per service: ARNs it may touch and the actions for plan and for deploy. */
-interface ServiceScope {
-  readonly sid: string;
-  readonly resources: readonly string[];
-  readonly read: readonly string[];
-  readonly write: readonly string[];
-}
-
 export interface GithubOidcProps {
   /** `owner/name` of the repository whose workflows may assume the roles. */
   readonly repository: string;
   /** GitHub environments whose jobs may deploy (trust `repo:<repo>:environment:<env>`). */
   readonly deployEnvironments: readonly string[];
-  /** Prefix of the two roles' names (`<rolePrefix>-github-plan`, `<rolePrefix>-github-deploy`). */
+  /** First part of the roles' names (`<rolePrefix>-github-<kind>-<system>`). */
   readonly rolePrefix: string;
-  /**
-   * Name prefixes of everything the deployed systems manage (one per system); the policies are
-   * limited to resources whose names start with one of them.
-   */
-  readonly namePrefixes: readonly string[];
-  /** Key prefixes (without trailing "/") of the systems' state in the state bucket. */
-  readonly stateKeyPrefixes: readonly string[];
   readonly accountId: string;
-  readonly region: string;
   /** The state bucket and lock table (possibly not prefix-named). */
   readonly stateBucket: string;
   readonly lockTable: string;
+  /** The platform's region (the lock table's). */
+  readonly region: string;
+}
+
+/** One system the GitHub roles deploy: its names, its state and what its stacks hold. */
+export interface GithubSystem {
+  /** The registry's system id (part of the role names). */
+  readonly system: string;
+  /** Name prefixes of everything the system manages; its permissions are limited to them. */
+  readonly namePrefixes: readonly string[];
+  /** Key prefix (without trailing "/") of the system's state in the state bucket. */
+  readonly statePrefix: string;
+  /** Terraform resource types (data sources as `data.<type>`) of the system's stacks. */
+  readonly resourceTypes: Iterable<string>;
+  /** Extra S3 bucket name patterns the system may own (buckets named by a deploy-time variable). */
+  readonly bucketPatterns?: readonly string[];
+}
+
+export interface GithubSystemRoles {
+  readonly plan: Role;
+  readonly deploy: Role;
+  /** The deploy policy's size in IAM's measure (characters without whitespace). */
+  readonly deployPolicySize: number;
 }
 
 /**
- * GitHub Actions OIDC federation: the identity provider, a plan role that pull requests and
- * main may assume (read-only on our resources, plus the state lock), and a deploy role only
- * jobs in the named GitHub environments may assume. Both trust exactly one repository, with
- * audience sts.amazonaws.com and the `sub` claim pinned; no long-lived keys anywhere.
+ * GitHub Actions OIDC federation: the identity provider and, per system, a plan role that pull
+ * requests and main may assume (read-only on the system's resources, plus the state lock) and a
+ * deploy role only jobs in the named GitHub environments may assume. Each role's policy is
+ * derived from the resource types of that system's stacks (constructs/deploy-permissions.ts),
+ * limited to its name prefixes and its state keys. All roles trust exactly one repository, with
+ * audience sts.amazonaws.com and the `sub` claim pinned, and live under /github/, out of reach of
+ * every system's own role scope; no long-lived keys anywhere.
  */
 export class GithubOidc extends Construct {
   readonly provider: IamOpenidConnectProvider;
-  readonly planRole: Role;
-  readonly deployRole: Role;
+  readonly systems = new Map<string, GithubSystemRoles>();
+  private readonly props: GithubOidcProps;
 
   constructor(scope: Construct, id: string, props: GithubOidcProps) {
     super(scope, id);
-    const { repository, deployEnvironments, rolePrefix, namePrefixes, stateKeyPrefixes, accountId, region } = props;
-    const { stateBucket, lockTable } = props;
-    if (namePrefixes.length === 0) throw new Error(`${this.node.path}: name at least one name prefix`);
-    /** One ARN pattern per system name prefix. */
-    const each = (pattern: (prefix: string) => string) => namePrefixes.map(pattern);
+    const { repository, deployEnvironments } = props;
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
       throw new Error(`${this.node.path}: repository "${repository}" must be owner/name`);
     }
     if (deployEnvironments.length === 0) throw new Error(`${this.node.path}: name at least one deploy environment`);
+    this.props = props;
 
     this.provider = new IamOpenidConnectProvider(this, "Provider", {
       url: GITHUB_OIDC_URL,
@@ -80,289 +88,107 @@ export class GithubOidc extends Construct {
       // provider, but older APIs (and emulators) require the field.
       thumbprintList: ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"],
     });
+  }
 
-    const trust = (subjects: readonly string[]): RoleTrust => ({
+  private trust(subjects: readonly string[]): RoleTrust {
+    return {
       federated: this.provider.arn,
       conditions: {
         StringEquals: { [`${GITHUB_HOST}:aud`]: "sts.amazonaws.com" },
         "ForAnyValue:StringEquals": { [`${GITHUB_HOST}:sub`]: [...subjects] },
       },
-    });
+    };
+  }
 
-    const a = accountId;
-    // Systems choose their region per deploy (trip-assistant's `aws_region` defaults to
-    // us-east-2, say), so resource ARNs match any region; account and name prefix still scope
-    // them. The state lock table is in the platform's region.
-    const r = "*";
-    const scopes: ServiceScope[] = [
+  /** The plan and deploy roles of one system. */
+  addSystem(target: GithubSystem): GithubSystemRoles {
+    const { system, namePrefixes, statePrefix } = target;
+    const { repository, deployEnvironments, rolePrefix, accountId, stateBucket, lockTable, region } = this.props;
+    if (this.systems.has(system)) throw new Error(`${this.node.path}: system "${system}" has its roles already`);
+    if (namePrefixes.length === 0) throw new Error(`${this.node.path}: ${system}: name at least one name prefix`);
+    const scopes: PermissionScope[] = [
       {
         sid: "TerraformState",
-        resources: [
-          `arn:aws:s3:::${stateBucket}`,
-          ...stateKeyPrefixes.map((k) => `arn:aws:s3:::${stateBucket}/${k}/*`),
-        ],
+        resources: [`arn:aws:s3:::${stateBucket}`, `arn:aws:s3:::${stateBucket}/${statePrefix}/*`],
         read: ["s3:GetObject", "s3:ListBucket"],
         write: ["s3:PutObject", "s3:DeleteObject"],
       },
       {
         sid: "TerraformLocks",
-        resources: [`arn:aws:dynamodb:${region}:${a}:table/${lockTable}`],
+        resources: [`arn:aws:dynamodb:${region}:${accountId}:table/${lockTable}`],
         // Plans lock the state too, so both roles write lock items.
         read: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
         write: [],
       },
-      {
-        sid: "Buckets",
-        resources: each((p) => `arn:aws:s3:::${p}-*`),
-        read: ["s3:Get*", "s3:ListBucket"],
-        write: ["s3:CreateBucket", "s3:DeleteBucket", "s3:Put*", "s3:DeleteBucketPolicy", "s3:DeleteObject*"],
-      },
-      {
-        sid: "Tables",
-        resources: each((p) => `arn:aws:dynamodb:${r}:${a}:table/${p}-*`),
-        read: ["dynamodb:Describe*", "dynamodb:ListTagsOfResource"],
-        write: [
-          "dynamodb:CreateTable",
-          "dynamodb:DeleteTable",
-          "dynamodb:UpdateTable",
-          "dynamodb:UpdateTimeToLive",
-          "dynamodb:UpdateContinuousBackups",
-          "dynamodb:TagResource",
-          "dynamodb:UntagResource",
-        ],
-      },
-      {
-        sid: "Functions",
-        resources: each((p) => `arn:aws:lambda:${r}:${a}:function:${p}-*`),
-        read: ["lambda:Get*", "lambda:ListVersionsByFunction", "lambda:ListTags"],
-        write: [
-          "lambda:CreateFunction",
-          "lambda:DeleteFunction",
-          "lambda:Update*",
-          "lambda:AddPermission",
-          "lambda:RemovePermission",
-          "lambda:CreateFunctionUrlConfig",
-          "lambda:DeleteFunctionUrlConfig",
-          "lambda:PutFunction*",
-          "lambda:TagResource",
-          "lambda:UntagResource",
-          "lambda:PublishVersion",
-          "lambda:CreateAlias",
-          "lambda:DeleteAlias",
-        ],
-      },
-      {
-        sid: "Layers",
-        resources: each((p) => `arn:aws:lambda:${r}:${a}:layer:${p}-*`),
-        read: ["lambda:GetLayerVersion", "lambda:ListLayerVersions"],
-        write: ["lambda:PublishLayerVersion", "lambda:DeleteLayerVersion"],
-      },
-      {
-        sid: "Topics",
-        resources: each((p) => `arn:aws:sns:${r}:${a}:${p}-*`),
-        read: ["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:GetSubscriptionAttributes"],
-        write: [
-          "sns:CreateTopic",
-          "sns:DeleteTopic",
-          "sns:SetTopicAttributes",
-          "sns:Subscribe",
-          "sns:Unsubscribe",
-          "sns:TagResource",
-          "sns:UntagResource",
-        ],
-      },
-      {
-        sid: "EventRules",
-        resources: each((p) => `arn:aws:events:${r}:${a}:rule/${p}-*`),
-        read: ["events:DescribeRule", "events:ListTargetsByRule", "events:ListTagsForResource"],
-        write: [
-          "events:PutRule",
-          "events:DeleteRule",
-          "events:PutTargets",
-          "events:RemoveTargets",
-          "events:TagResource",
-          "events:UntagResource",
-        ],
-      },
-      {
-        sid: "Roles",
-        resources: each((p) => `arn:aws:iam::${a}:role/${p}-*`),
-        read: [
-          "iam:GetRole",
-          "iam:GetRolePolicy",
-          "iam:ListRolePolicies",
-          "iam:ListAttachedRolePolicies",
-          "iam:ListRoleTags",
-        ],
-        write: [
-          "iam:CreateRole",
-          "iam:DeleteRole",
-          "iam:UpdateRole",
-          "iam:UpdateAssumeRolePolicy",
-          "iam:PutRolePolicy",
-          "iam:DeleteRolePolicy",
-          // Roles own their policy sets exclusively: a hand-attached managed policy is detached.
-          "iam:DetachRolePolicy",
-          "iam:TagRole",
-          "iam:UntagRole",
-          "iam:PassRole",
-        ],
-      },
-      {
-        sid: "LogGroups",
-        // /aws/lambda/, /aws/apigateway/, /aws/codebuild/, /aws/vendedlogs/states/<prefix>-...:
-        // one pattern per system (`*` spans "/"), which keeps the policy within IAM's size limit.
-        resources: each((p) => `arn:aws:logs:${r}:${a}:log-group:/aws/*/${p}-*`),
-        read: ["logs:ListTagsForResource", "logs:ListTagsLogGroup"],
-        write: [
-          "logs:CreateLogGroup",
-          "logs:DeleteLogGroup",
-          "logs:PutRetentionPolicy",
-          "logs:TagResource",
-          "logs:UntagResource",
-          "logs:TagLogGroup",
-        ],
-      },
-      {
-        sid: "StateMachines",
-        resources: each((p) => `arn:aws:states:${r}:${a}:stateMachine:${p}-*`),
-        read: ["states:DescribeStateMachine", "states:ListTagsForResource"],
-        write: [
-          "states:CreateStateMachine",
-          "states:DeleteStateMachine",
-          "states:UpdateStateMachine",
-          "states:TagResource",
-          "states:UntagResource",
-        ],
-      },
-      {
-        sid: "BuildProjects",
-        resources: each((p) => `arn:aws:codebuild:${r}:${a}:project/${p}-*`),
-        read: ["codebuild:BatchGetProjects"],
-        write: ["codebuild:CreateProject", "codebuild:DeleteProject", "codebuild:UpdateProject"],
-      },
-      {
-        sid: "Repositories",
-        resources: each((p) => `arn:aws:ecr:${r}:${a}:repository/${p}-*`),
-        read: [
-          "ecr:DescribeRepositories",
-          "ecr:GetLifecyclePolicy",
-          "ecr:GetRepositoryPolicy",
-          "ecr:ListTagsForResource",
-          "ecr:BatchGetImage",
-          "ecr:BatchCheckLayerAvailability",
-          "ecr:GetDownloadUrlForLayer",
-        ],
-        write: [
-          "ecr:CreateRepository",
-          "ecr:DeleteRepository",
-          "ecr:PutLifecyclePolicy",
-          "ecr:DeleteLifecyclePolicy",
-          "ecr:PutImageScanningConfiguration",
-          "ecr:PutImageTagMutability",
-          "ecr:TagResource",
-          "ecr:UntagResource",
-          "ecr:SetRepositoryPolicy",
-          "ecr:DeleteRepositoryPolicy",
-          "ecr:InitiateLayerUpload",
-          "ecr:UploadLayerPart",
-          "ecr:CompleteLayerUpload",
-          "ecr:PutImage",
-        ],
-      },
-      {
-        sid: "Queues",
-        resources: each((p) => `arn:aws:sqs:${r}:${a}:${p}-*`),
-        read: ["sqs:GetQueueAttributes", "sqs:ListQueueTags"],
-        write: ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue"],
-      },
-      {
-        sid: "Parameters",
-        resources: each((p) => `arn:aws:ssm:${r}:${a}:parameter/${p}/*`),
-        read: ["ssm:GetParameter", "ssm:GetParameters", "ssm:ListTagsForResource"],
-        write: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"],
-      },
-      {
-        // sales-platform's optional QuickSight data sources and datasets.
-        sid: "QuickSight",
-        resources: ["datasource", "dataset"].flatMap((kind) =>
-          each((p) => `arn:aws:quicksight:${r}:${a}:${kind}/${p}-*`),
-        ),
-        read: ["quicksight:Describe*", "quicksight:ListTagsForResource"],
-        write: [
-          "quicksight:Create*",
-          "quicksight:Update*",
-          "quicksight:Delete*",
-          "quicksight:PassDataSource",
-          "quicksight:TagResource",
-          "quicksight:UntagResource",
-        ],
-      },
-      {
-        // AWS-managed keys (aws/ssm for SecureStrings) are looked up by alias.
-        sid: "ManagedKeys",
-        resources: [`arn:aws:kms:${r}:${a}:key/*`],
-        read: ["kms:DescribeKey"],
-        write: [],
-      },
-      {
-        // API Gateway ARNs (HTTP and REST) carry the API id, not its name or account, so the
-        // scope is the account's APIs (IAM grants nothing in other accounts).
-        sid: "HttpApis",
-        resources: [
-          `arn:aws:apigateway:${r}::/apis`,
-          `arn:aws:apigateway:${r}::/apis/*`,
-          `arn:aws:apigateway:${r}::/restapis`,
-          `arn:aws:apigateway:${r}::/restapis/*`,
-          `arn:aws:apigateway:${r}::/tags/*`,
-          // The region's API Gateway CloudWatch role (REST stage logging; sales-platform sets it).
-          `arn:aws:apigateway:${r}::/account`,
-        ],
-        read: ["apigateway:GET"],
-        write: ["apigateway:POST", "apigateway:PATCH", "apigateway:PUT", "apigateway:DELETE"],
-      },
+      ...scopesFor(system, target.resourceTypes, {
+        namePrefixes,
+        account: accountId,
+        bucketPatterns: target.bucketPatterns,
+      }),
     ];
-    const makeRole = (id: string, name: string, description: string, subjects: readonly string[], write: boolean) => {
-      const role = new Role(this, id, {
-        roleName: `${rolePrefix}-github-${name}`,
+    const id = system.replace(/[^A-Za-z0-9]/g, "");
+    const makeRole = (kind: GithubRoleKind, description: string, subjects: readonly string[]) => {
+      const role = new Role(this, `${id}${kind === "plan" ? "PlanRole" : "DeployRole"}`, {
+        roleName: githubRoleName(rolePrefix, kind, system),
+        path: GITHUB_ROLE_PATH,
         description,
-        assumedBy: trust(subjects),
-        policyName: name,
+        assumedBy: this.trust(subjects),
+        policyName: kind,
       });
+      const statements: PolicyStatement[] = [];
       for (const s of scopes) {
-        role.addToPolicy({
+        const actions = kind === "deploy" ? [...s.read, ...s.write] : [...s.read];
+        if (actions.length === 0) continue;
+        statements.push({
           sid: s.sid,
-          actions: write ? [...s.read, ...s.write] : [...s.read],
+          actions,
           resources: s.resources,
+          ...(s.wildcardReason ? { wildcardReason: s.wildcardReason } : {}),
         });
       }
-      role.addToPolicy({
+      statements.push({
         sid: "AccountWideReads",
-        actions: [
-          "ecr:GetAuthorizationToken",
-          "logs:DescribeLogGroups",
-          "ssm:DescribeParameters",
-          "sts:GetCallerIdentity",
-          "kms:ListAliases",
-        ],
+        actions: ["logs:DescribeLogGroups", "sts:GetCallerIdentity"],
         resources: ["*"],
         wildcardReason: "these calls are authorized on the account only; AWS has no resource-level permission for them",
       });
-      return role;
+      for (const s of statements) role.addToPolicy(s);
+      return { role, size: policySize(statements) };
     };
-    this.planRole = makeRole(
-      "PlanRole",
-      "plan",
-      `terraform plan from ${repository} (pull requests and main)`,
-      [`repo:${repository}:pull_request`, `repo:${repository}:ref:refs/heads/main`],
-      false,
-    );
-    this.deployRole = makeRole(
-      "DeployRole",
+    const plan = makeRole("plan", `terraform plan of ${system} from ${repository} (pull requests and main)`, [
+      `repo:${repository}:pull_request`,
+      `repo:${repository}:ref:refs/heads/main`,
+    ]);
+    const deploy = makeRole(
       "deploy",
-      `cdktf deploy from ${repository} (environments ${deployEnvironments.join(", ")})`,
+      `deploys ${system} from ${repository} (environments ${deployEnvironments.join(", ")})`,
       deployEnvironments.map((e) => `repo:${repository}:environment:${e}`),
-      true,
     );
+    if (deploy.size > INLINE_POLICY_LIMIT) {
+      throw new Error(
+        `${this.node.path}: ${system}'s deploy policy is ${deploy.size} characters, over IAM's ${INLINE_POLICY_LIMIT} ` +
+          "for a role's inline policies: split the system, or merge name prefixes",
+      );
+    }
+    const roles = { plan: plan.role, deploy: deploy.role, deployPolicySize: deploy.size };
+    this.systems.set(system, roles);
+    return roles;
   }
+}
+
+/**
+ * A policy's size as IAM counts it (JSON without whitespace), with a 12-digit account id in place
+ * of the account token: the number the 10,240-character limit applies to.
+ */
+export function policySize(statements: readonly PolicyStatement[]): number {
+  const document = {
+    Version: "2012-10-17",
+    Statement: statements.map((s) => ({
+      Sid: s.sid,
+      Effect: "Allow",
+      Action: s.actions.length === 1 ? s.actions[0] : [...s.actions],
+      Resource: s.resources.length === 1 ? s.resources[0] : [...s.resources],
+    })),
+  };
+  return JSON.stringify(document).replace(/\$\{[^}]*\}/g, "123456789012").length;
 }

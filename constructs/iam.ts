@@ -100,6 +100,8 @@ export interface RoleProps {
   readonly maxSessionDuration?: number;
   /** Name of the one inline policy. @default "least-privilege" */
   readonly policyName?: string;
+  /** IAM path (part of the ARN: `role/<path><name>`). @default "/" */
+  readonly path?: string;
 }
 
 /**
@@ -128,7 +130,11 @@ export class Role extends Construct implements IGrantable, IPrincipal {
       description = "Managed by CDK for Terraform",
       maxSessionDuration = 3600,
       policyName = "least-privilege",
+      path,
     } = props;
+    if (path !== undefined && !/^\/([\x21-\x7e]{1,510}\/)?$/.test(path)) {
+      throw new Error(`${this.node.path}: role path "${path}" must begin and end with "/"`);
+    }
     if (Token.isUnresolved(roleName)) {
       throw new Error(`${this.node.path}: role name must be a literal (adoption and the 64-character check need it)`);
     }
@@ -144,6 +150,7 @@ export class Role extends Construct implements IGrantable, IPrincipal {
       description,
       assumeRolePolicy: trustPolicy(assumedBy),
       maxSessionDuration,
+      ...(path ? { path } : {}),
     });
     new IamRolePolicyAttachmentsExclusive(this, "NoManagedPolicies", {
       roleName: this.resource.name,

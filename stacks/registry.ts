@@ -4,7 +4,7 @@
  * and the GitHub workflows read the order from it (`node scripts/stacks.js`), so no stack name
  * is hard-coded twice.
  */
-import type { App, TerraformStack } from "cdktf";
+import { type App, TerraformDataSource, TerraformResource, type TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { type AppConfig, loadConfig } from "../config";
 import { Role } from "../constructs/iam";
@@ -12,6 +12,7 @@ import { Role } from "../constructs/iam";
 /** For scripts (stacks.js): the configuration and the GitHub roles' names. */
 export { loadConfig } from "../config";
 export { githubRoleArn, githubRoleName } from "../constructs/github-oidc";
+
 import { DeployStack } from "./iac-ci/deploy-stack";
 import { EcrStack } from "./iac-ci/ecr-stack";
 import { iacCiNames } from "./iac-ci/names";
@@ -78,7 +79,7 @@ export const STACKS: readonly StackEntry[] = [
     name: BOOTSTRAP_STACK,
     system: "platform",
     dependsOn: [],
-    build: (scope, config) => new BootstrapStack(scope, BOOTSTRAP_STACK, config, systemPrefixes(config)),
+    build: (scope, config) => new BootstrapStack(scope, BOOTSTRAP_STACK, config),
   },
   {
     name: "01-ecr",
@@ -148,6 +149,16 @@ export function deployOrder(entries: readonly StackEntry[]): StackEntry[] {
   return ordered;
 }
 
+/** The Terraform types a stack holds: resources as `<type>`, data sources as `data.<type>`. */
+export function resourceTypesOf(stack: TerraformStack): string[] {
+  const types = new Set<string>();
+  for (const c of stack.node.findAll()) {
+    if (c instanceof TerraformResource) types.add(c.terraformResourceType);
+    else if (c instanceof TerraformDataSource) types.add(`data.${c.terraformResourceType}`);
+  }
+  return [...types].sort();
+}
+
 export class AdoptionError extends Error {
   override name = "AdoptionError";
 }
@@ -191,6 +202,15 @@ export function buildApp(app: App, env: NodeJS.ProcessEnv = process.env): Map<st
       if (dep !== BOOTSTRAP_STACK)
         (stacks.get(entry.name) as TerraformStack).addDependency(stacks.get(dep) as TerraformStack);
     }
+  }
+  // Each system's GitHub roles may do what its stacks need: their resource types, its prefixes.
+  const bootstrap = stacks.get(BOOTSTRAP_STACK) as BootstrapStack;
+  for (const [system, entry] of Object.entries<SystemEntry>(SYSTEMS)) {
+    if (!entry.prefixes) continue;
+    const types = STACKS.filter((s) => s.system === system).flatMap((s) =>
+      resourceTypesOf(stacks.get(s.name) as TerraformStack),
+    );
+    bootstrap.addGithubSystem(system, entry.prefixes(config), new Set(types));
   }
   adoptRoles(app, config.platform.adoptRoles);
   return stacks;

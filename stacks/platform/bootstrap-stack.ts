@@ -1,16 +1,17 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { TerraformOutput } from "cdktf";
+import { Lazy, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { AppConfig } from "../../config";
 import { Bucket } from "../../constructs/bucket";
-import { GithubOidc } from "../../constructs/github-oidc";
+import { GithubOidc, type GithubSystemRoles } from "../../constructs/github-oidc";
 import { Table } from "../../constructs/table";
 import { SystemStack } from "../system-stack";
 
-/** A system's name prefix (its resources) and state key prefix (its state). */
+/** A system's name prefix (its resources), state key prefix (its state), and other bucket names it owns. */
 export interface SystemPrefixes {
   readonly namePrefix: string;
   readonly statePrefix: string;
+  readonly bucketPatterns?: readonly string[];
 }
 
 /**
@@ -24,8 +25,8 @@ export class BootstrapStack extends SystemStack {
   readonly lockTable: Table;
   readonly github?: GithubOidc;
 
-  /** `systems`: every deployable system's prefixes; the GitHub roles may manage exactly those. */
-  constructor(scope: Construct, name: string, config: AppConfig, systems: readonly SystemPrefixes[]) {
+  /** The GitHub roles of each system are added with `addGithubSystem` once its stacks exist. */
+  constructor(scope: Construct, name: string, config: AppConfig) {
     const { platform } = config;
     super(scope, name, config, {
       system: "platform",
@@ -61,15 +62,42 @@ export class BootstrapStack extends SystemStack {
         repository: platform.githubRepository,
         deployEnvironments: platform.githubDeployEnvironments,
         rolePrefix: platform.platformPrefix,
-        namePrefixes: systems.map((s) => s.namePrefix),
-        stateKeyPrefixes: systems.map((s) => s.statePrefix),
         accountId: account.accountId,
         region: platform.region,
         stateBucket: platform.stateBucket,
         lockTable: platform.lockTable,
       });
-      new TerraformOutput(this, "github_plan_role_arn", { value: this.github.planRole.arn });
-      new TerraformOutput(this, "github_deploy_role_arn", { value: this.github.deployRole.arn });
+      const github = this.github;
+      new TerraformOutput(this, "github_role_arns", {
+        description: "Per system, the ARNs of its GitHub deploy and plan roles",
+        value: Lazy.anyValue({
+          produce: () =>
+            Object.fromEntries(
+              [...github.systems].map(([system, roles]) => [
+                system,
+                { deploy: roles.deploy.arn, plan: roles.plan.arn },
+              ]),
+            ),
+        }),
+      });
     }
+  }
+
+  /**
+   * The GitHub plan and deploy roles of one system, whose stacks hold `resourceTypes` (no-op
+   * without a GitHub repository).
+   */
+  addGithubSystem(
+    system: string,
+    prefixes: SystemPrefixes,
+    resourceTypes: Iterable<string>,
+  ): GithubSystemRoles | undefined {
+    return this.github?.addSystem({
+      system,
+      namePrefixes: [prefixes.namePrefix],
+      statePrefix: prefixes.statePrefix,
+      bucketPatterns: prefixes.bucketPatterns,
+      resourceTypes,
+    });
   }
 }

@@ -10,6 +10,8 @@ export function salesPlatformNames(config: AppConfig) {
     namePrefix: prefix,
     /** State keys: `sales-platform/<env>/<stack>.tfstate`. */
     statePrefix: "sales-platform",
+    /** The data bucket is `<s3_bucket_name>-<suffix>`: the deploy role may own these bases too. */
+    bucketPatterns: [...config.salesPlatform.deployBuckets.map((b) => `${b}-*`)],
     named,
     functionName: (id: string) => named(id, NAME_LIMITS.lambdaFunction),
     roleName: (what: string) => named(`${what}-role`, NAME_LIMITS.iamRole),

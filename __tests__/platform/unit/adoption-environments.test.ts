@@ -22,8 +22,8 @@ describe("adopting IAM roles that already exist", () => {
 
   test("every role of every stack can be adopted, the GitHub OIDC roles and the step-function pipeline's roles included", () => {
     const roles = [
-      "iac-ci-github-deploy",
-      "iac-ci-github-plan",
+      "iac-ci-github-deploy-sfn-pipeline",
+      "iac-ci-github-plan-iac-ci",
       "fastapi-test-lambda-role-dev",
       "fastapi-test-sfn-role-dev",
       "fastapi-test-api-role-dev",
@@ -34,7 +34,10 @@ describe("adopting IAM roles that already exist", () => {
     expect(imported.sort()).toEqual([...roles].sort());
     expect(json("00-bootstrap").import).toEqual(
       expect.arrayContaining([
-        { to: expect.stringMatching(/^aws_iam_role\.GithubOidc_DeployRole_\w+$/), id: "iac-ci-github-deploy" },
+        {
+          to: expect.stringMatching(/^aws_iam_role\.GithubOidc_sfnpipelineDeployRole_\w+$/),
+          id: "iac-ci-github-deploy-sfn-pipeline",
+        },
       ]),
     );
   });
