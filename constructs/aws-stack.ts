@@ -9,6 +9,7 @@ import type { Construct, IConstruct } from "constructs";
 const EMULATED_SERVICES = [
   "apigateway",
   "apigatewayv2",
+  "cloudwatch",
   "codebuild",
   "dynamodb",
   "ecr",

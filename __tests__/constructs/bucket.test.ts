@@ -76,4 +76,18 @@ describe("Bucket", () => {
     ]);
     expect(statements[1].condition[0].values).toEqual(["${var.upload_prefix}*"]);
   });
+
+  test("protect: prevent_destroy on the bucket (not with forceDestroy); off by default", () => {
+    const stack = newStack();
+    new Bucket(stack, "Kept", { bucketName: "kept-data", protect: true });
+    new Bucket(stack, "Plain", { bucketName: "plain-data" });
+    const buckets = Object.values(toJson(stack).resource.aws_s3_bucket).map((b) => [b.bucket, b.lifecycle]);
+    expect(buckets).toEqual([
+      ["kept-data", { prevent_destroy: true }],
+      ["plain-data", undefined],
+    ]);
+    expect(() => new Bucket(newStack(), "B", { bucketName: "b-data", protect: true, forceDestroy: true })).toThrow(
+      /a protected bucket cannot also be force-destroyed/,
+    );
+  });
 });

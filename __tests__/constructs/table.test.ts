@@ -1,7 +1,7 @@
 import { Role } from "../../constructs/iam";
 import { Table } from "../../constructs/table";
 import { newStack, statementsOf } from "../support/constructs";
-import { toJson } from "../support/synth";
+import { type Json, toJson } from "../support/synth";
 
 describe("Table", () => {
   test("declares each key attribute once and grants table + indexes", () => {
@@ -38,5 +38,27 @@ describe("Table", () => {
           globalSecondaryIndexes: [{ indexName: "i", partitionKey: { name: "pk", type: "N" } }],
         }),
     ).toThrow(/attribute "pk" is declared as both S and N/);
+  });
+
+  test("protect: deletion protection and prevent_destroy; off by default", () => {
+    const stack = newStack();
+    const key = { name: "pk", type: "S" as const };
+    new Table(stack, "Kept", { tableName: "kept", partitionKey: key, protect: true });
+    new Table(stack, "Plain", { tableName: "plain", partitionKey: key });
+    new Table(stack, "Guarded", { tableName: "guarded", partitionKey: key, deletionProtection: true });
+    const tables = Object.values<Json>(toJson(stack).resource.aws_dynamodb_table).map((t) => [
+      t.name,
+      t.deletion_protection_enabled,
+      t.lifecycle,
+    ]);
+    expect(tables).toEqual([
+      ["guarded", true, undefined],
+      ["kept", true, { prevent_destroy: true }],
+      ["plain", false, undefined],
+    ]);
+    expect(
+      () =>
+        new Table(newStack(), "T", { tableName: "t1", partitionKey: key, protect: true, deletionProtection: false }),
+    ).toThrow(/protect turns deletion protection on/);
   });
 });

@@ -5,6 +5,7 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import { Fn, ref, TerraformLocal, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import type { Construct } from "constructs";
 import type { AppConfig } from "../../config";
+import type { SystemAlarms } from "../../constructs/alarms";
 import { Bucket } from "../../constructs/bucket";
 import { CodeBuildProject } from "../../constructs/codebuild-project";
 import { LambdaFunction } from "../../constructs/function";
@@ -12,6 +13,7 @@ import { HttpApi } from "../../constructs/http-api";
 import { sidFor, type Use, use } from "../../constructs/iam";
 import { lambdaInvokeTask, StateMachine } from "../../constructs/state-machine";
 import { Table } from "../../constructs/table";
+import type { Topic } from "../../constructs/topic";
 import {
   API_ROUTES,
   CODEBUILD_WORKER_COMMAND,
@@ -30,6 +32,7 @@ import {
   TABLE_KEYS,
   WEBHOOK_LIMITS,
 } from "../../lambdas/iac-ci/contract";
+import { alertTopic, watchStack } from "../alerts";
 import { SystemStack } from "../system-stack";
 import { repositoryName } from "./ecr-stack";
 import { iacCiNames } from "./names";
@@ -60,6 +63,8 @@ export class DeployStack extends SystemStack {
   readonly runner: CodeBuildProject;
   readonly api: HttpApi;
   readonly webhookSecretParameter: SsmParameter;
+  readonly alerts: Topic;
+  readonly alarms: SystemAlarms;
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
     const names = iacCiNames(config);
@@ -169,12 +174,14 @@ export class DeployStack extends SystemStack {
         tableName: `${name}-orders`,
         partitionKey: { name: TABLE_KEYS.orders.partitionKey, type: "S" },
         ttlAttribute: TABLE_KEYS.ttlAttribute,
+        protect: platform.protectData,
       }),
       orderEvents: new Table(this, "OrderEventsTable", {
         tableName: `${name}-order-events`,
         partitionKey: { name: TABLE_KEYS.orderEvents.partitionKey, type: "S" },
         sortKey: { name: TABLE_KEYS.orderEvents.sortKey, type: "S" },
         ttlAttribute: TABLE_KEYS.ttlAttribute,
+        protect: platform.protectData,
         globalSecondaryIndexes: [
           {
             indexName: ORDER_NAME_INDEX.name,
@@ -188,6 +195,7 @@ export class DeployStack extends SystemStack {
         tableName: `${name}-orchestrator-locks`,
         partitionKey: { name: TABLE_KEYS.locks.partitionKey, type: "S" },
         ttlAttribute: TABLE_KEYS.ttlAttribute,
+        protect: platform.protectData,
       }),
     };
 
@@ -346,6 +354,11 @@ export class DeployStack extends SystemStack {
     // signature of every request instead.
     const webhookUrl = processWebhook.addFunctionUrl("NONE");
 
+    // Errors, throttles, dead letters, failed watchdogs, 5xx answers and table throttles go to
+    // the alerts topic.
+    this.alerts = alertTopic(this, { topicName: names.alertsTopic, displayName: "iac-ci alerts" });
+    this.alarms = watchStack(this, this.alerts, names.namePrefix);
+
     const byKey = <T>(pick: (fn: LambdaFunction) => T) =>
       Object.fromEntries(Object.entries(this.functions).map(([k, fn]) => [FUNCTIONS[k as FunctionKey].id, pick(fn)]));
     new TerraformOutput(this, "api_gateway_url", { value: this.api.url });
@@ -364,6 +377,7 @@ export class DeployStack extends SystemStack {
       value: { internal: this.buckets.internal.bucketName, done: this.buckets.done.bucketName },
     });
     new TerraformOutput(this, "step_function_arn", { value: this.watchdog.arn });
+    new TerraformOutput(this, "alerts_topic_arn", { value: this.alerts.topicArn });
     new TerraformOutput(this, "codebuild_project_name", { value: this.runner.projectName });
     new TerraformOutput(this, "image_uri", { value: imageUri.asString });
     new TerraformOutput(this, "webhook_secret_parameter", { value: this.webhookSecretParameter.name });

@@ -10,5 +10,7 @@ export function iacCiNames(config: AppConfig) {
     statePrefix: prefix,
     /** `<prefix>-<env>`: the base of environment-scoped names. */
     envPrefix: `${prefix}-${config.platform.environment}`,
+    /** The alarms' topic. */
+    alertsTopic: `${prefix}-${config.platform.environment}-alerts`,
   };
 }

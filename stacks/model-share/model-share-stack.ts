@@ -1,10 +1,12 @@
 import { Fn, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import type { Construct } from "constructs";
 import { type AppConfig, ConfigError } from "../../config";
+import type { SystemAlarms } from "../../constructs/alarms";
 import { LambdaFunction } from "../../constructs/function";
 import { HttpApi } from "../../constructs/http-api";
 import { LayerVersion } from "../../constructs/layer";
 import { Table } from "../../constructs/table";
+import type { Topic } from "../../constructs/topic";
 import {
   BY_USER_INDEX,
   CORS,
@@ -16,6 +18,7 @@ import {
   routeKeyOf,
   TABLE_KEYS,
 } from "../../lambdas/model-share/contract";
+import { alertTopic, watchStack } from "../alerts";
 import { bundleDir, handlerEntry } from "../paths";
 import { SystemStack } from "../system-stack";
 import { modelShareNames } from "./names";
@@ -52,6 +55,8 @@ export class ModelShareStack extends SystemStack {
   readonly fn: LambdaFunction;
   readonly api: HttpApi;
   readonly layer: LayerVersion;
+  readonly alerts: Topic;
+  readonly alarms: SystemAlarms;
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
     const names = modelShareNames(config);
@@ -124,6 +129,7 @@ export class ModelShareStack extends SystemStack {
         },
       ],
       pointInTimeRecovery: enablePitr.booleanValue,
+      protect: config.platform.protectData,
     });
 
     this.layer = new LayerVersion(this, "KitLayer", {
@@ -177,6 +183,10 @@ export class ModelShareStack extends SystemStack {
       this.api.addLambdaRoute({ ...ROUTES[name], fn: this.fn, authorization: settings.apiAuthorization });
     }
 
+    // Function errors and throttles, 5xx answers and table throttles go to the alerts topic.
+    this.alerts = alertTopic(this, { topicName: names.alertsTopic, displayName: "Model share alerts" });
+    this.alarms = watchStack(this, this.alerts, names.namePrefix);
+
     new TerraformOutput(this, "api_url", { value: this.api.url, description: "Base URL of the API ($default stage)" });
     new TerraformOutput(this, "api_id", { value: this.api.apiId });
     new TerraformOutput(this, "routes", { value: Object.values(ROUTES).map(routeKeyOf) });
@@ -185,6 +195,7 @@ export class ModelShareStack extends SystemStack {
     new TerraformOutput(this, "function_role_arn", { value: this.fn.role.arn });
     new TerraformOutput(this, "table_name", { value: this.table.tableName });
     new TerraformOutput(this, "table_arn", { value: this.table.arn });
+    new TerraformOutput(this, "alerts_topic_arn", { value: this.alerts.topicArn });
     // A list, empty when use_layer is false: a null output makes `cdktf deploy` fail after the
     // apply (the CLI reads every output value as an object).
     new TerraformOutput(this, "layer_arns", {

@@ -15,5 +15,7 @@ export function modelShareNames(config: AppConfig) {
     role: named("playground-api-role"),
     api: named("api"),
     layer: named("playground-kit"),
+    /** The alarms' topic. */
+    alertsTopic: named("alerts"),
   };
 }

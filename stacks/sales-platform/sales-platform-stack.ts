@@ -5,6 +5,7 @@ import { StringResource } from "@cdktf/provider-random/lib/string-resource";
 import { Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { AppConfig } from "../../config";
+import type { SystemAlarms } from "../../constructs/alarms";
 import { Bucket } from "../../constructs/bucket";
 import { EventRule } from "../../constructs/event-rule";
 import { LambdaFunction } from "../../constructs/function";
@@ -22,6 +23,7 @@ import {
   QUICKSIGHT_PREFIX,
   TABLE_KEYS,
 } from "../../lambdas/sales-platform/contract";
+import { alertTopicKey, watchStack } from "../alerts";
 import { bundleDir, handlerEntry } from "../paths";
 import { SystemStack } from "../system-stack";
 import { salesPlatformNames } from "./names";
@@ -59,6 +61,7 @@ export class SalesPlatformStack extends SystemStack {
   readonly uploadProcessor: StateMachine;
   readonly dailyAnalysis: StateMachine;
   readonly api: RestApi;
+  readonly alarms: SystemAlarms;
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
     const names = salesPlatformNames(config);
@@ -93,10 +96,12 @@ export class SalesPlatformStack extends SystemStack {
       noncurrentVersionExpireAfterDays: NONCURRENT_VERSION_DAYS,
       enforceTls: config.platform.enforceTls,
       eventBridge: true,
+      protect: config.platform.protectData,
       cors: [{ allowedOrigins: [v.frontendOrigin.stringValue], allowedMethods: ["GET", "PUT", "HEAD"] }],
     });
     // Prefixes that overlap would feed the ETL its own output (processed/ under uploads/, say).
     this.bucket.resource.lifecycle = {
+      ...this.bucket.resource.lifecycle,
       precondition: [
         {
           condition:
@@ -137,10 +142,16 @@ export class SalesPlatformStack extends SystemStack {
         },
       ],
       pointInTimeRecovery: true,
+      protect: config.platform.protectData,
     });
 
     // ---- messaging -----------------------------------------------------------------------------
-    this.alerts = new Topic(this, "AlertsTopic", { topicName: names.alertsTopic, displayName: "Sales alerts" });
+    // Under a key of its own: CloudWatch alarms cannot publish to a topic under alias/aws/sns.
+    this.alerts = new Topic(this, "AlertsTopic", {
+      topicName: names.alertsTopic,
+      displayName: "Sales alerts",
+      key: alertTopicKey(this, names.alertsTopic),
+    });
     this.alerts.addEmailSubscription(v.alertEmail.stringValue);
     // SMS only when alert_phone is set (validated: empty or E.164, so a "+" means set).
     this.alerts.addSmsSubscription(v.alertPhone.stringValue, Fn.can(Fn.regex("^[+]", v.alertPhone.stringValue)));
@@ -342,6 +353,9 @@ export class SalesPlatformStack extends SystemStack {
       userArn: v.quicksightUserArn.stringValue,
       dashboardId: names.named("qs-dashboard", 512),
     });
+
+    // ---- alarms: every function, state machine, dead-letter queue, the API and the table -------
+    this.alarms = watchStack(this, this.alerts, names.namePrefix);
 
     // ---- outputs -------------------------------------------------------------------------------
     new TerraformOutput(this, "api_gateway_url", { value: this.api.url, description: "API Gateway endpoint URL" });

@@ -13,5 +13,7 @@ export function sfnPipelineNames(config: AppConfig) {
     /** The role names the original system used, so roles made by hand can be adopted. */
     lambdaRole: named("lambda-role"),
     sfnRole: named("sfn-role"),
+    /** The alarms' topic. */
+    alertsTopic: named("alerts"),
   };
 }

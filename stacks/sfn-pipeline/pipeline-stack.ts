@@ -2,11 +2,14 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import type { AppConfig } from "../../config";
+import type { SystemAlarms } from "../../constructs/alarms";
 import { LambdaFunction } from "../../constructs/function";
 import { HttpApi } from "../../constructs/http-api";
 import { Role } from "../../constructs/iam";
 import { type Catcher, lambdaInvokeTask, type Retrier, StateMachine } from "../../constructs/state-machine";
+import type { Topic } from "../../constructs/topic";
 import { API_ROUTES, FUNCTIONS, type FunctionKey } from "../../lambdas/sfn-pipeline/contract";
+import { alertTopic, watchStack } from "../alerts";
 import { bundleDir, handlerEntry } from "../paths";
 import { SystemStack } from "../system-stack";
 import { sfnPipelineNames } from "./names";
@@ -34,6 +37,8 @@ export class SfnPipelineStack extends SystemStack {
   readonly lambdaRole: Role;
   readonly stateMachine: StateMachine;
   readonly api: HttpApi;
+  readonly alerts: Topic;
+  readonly alarms: SystemAlarms;
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
     const names = sfnPipelineNames(config);
@@ -136,6 +141,10 @@ export class SfnPipelineStack extends SystemStack {
       roleName: names.named("api-role"),
     });
 
+    // Errors, throttles, failed executions and 5xx answers go to the alerts topic.
+    this.alerts = alertTopic(this, { topicName: names.alertsTopic, displayName: "Pipeline alerts" });
+    this.alarms = watchStack(this, this.alerts, names.namePrefix);
+
     new TerraformOutput(this, "state_machine_arn", { value: this.stateMachine.arn });
     // Clients such as the original FastAPI app build the ARN from AWS_ACCOUNT_ID: here it is, checked.
     new TerraformOutput(this, "account_id", { value: identity.accountId });
@@ -149,5 +158,6 @@ export class SfnPipelineStack extends SystemStack {
     });
     new TerraformOutput(this, "lambda_role_arn", { value: this.lambdaRole.arn });
     new TerraformOutput(this, "sfn_role_arn", { value: this.stateMachine.role.arn });
+    new TerraformOutput(this, "alerts_topic_arn", { value: this.alerts.topicArn });
   }
 }

@@ -5,10 +5,12 @@ import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Fn, TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { type AppConfig, ConfigError } from "../../config";
+import type { SystemAlarms } from "../../constructs/alarms";
 import { Alias } from "../../constructs/alias";
 import { LambdaFunction } from "../../constructs/function";
 import { type CorsOptions, HttpApi } from "../../constructs/http-api";
 import { Role, sidFor, use } from "../../constructs/iam";
+import type { Topic } from "../../constructs/topic";
 import {
   ENV,
   FUNCTIONS,
@@ -17,6 +19,7 @@ import {
   OPENAI_DEFAULTS,
   ROUTES,
 } from "../../lambdas/trip-assistant/contract";
+import { alertTopic, watchStack } from "../alerts";
 import { SystemStack } from "../system-stack";
 import { tripAssistantNames } from "./names";
 import { regionVariable } from "./region";
@@ -80,6 +83,8 @@ export class TripAssistantStack extends SystemStack {
   readonly aliases: Record<FunctionKey, Alias>;
   readonly api: HttpApi;
   readonly deployRole?: Role;
+  readonly alerts: Topic;
+  readonly alarms: SystemAlarms;
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
     const names = tripAssistantNames(config);
@@ -302,7 +307,16 @@ export class TripAssistantStack extends SystemStack {
       });
     }
 
+    // Function errors and throttles and 5xx answers go to the alerts topic.
+    this.alerts = alertTopic(this, {
+      topicName: names.alertsTopic,
+      displayName: "Trip assistant alerts",
+      idPrefix: "TripAssistant",
+    });
+    this.alarms = watchStack(this, this.alerts, names.namePrefix, "TripAssistant");
+
     new TerraformOutput(this, "api_url", { value: this.api.url, description: "Invoke URL of the HTTP API." });
+    new TerraformOutput(this, "alerts_topic_arn", { value: this.alerts.topicArn });
     new TerraformOutput(this, "health_url", {
       value: `${Fn.trimsuffix(this.api.url, "/")}${ROUTES.health.path}`,
       description: "GET it for the smoke test: 200 with the version serving.",

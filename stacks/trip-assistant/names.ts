@@ -22,5 +22,7 @@ export function tripAssistantNames(config: AppConfig) {
     parameter: `/${project}/${env}/openai-api-key`,
     /** The CD pipeline's role (GitHub OIDC). */
     deployRole: `${project}-github-deploy-${env}`,
+    /** The alarms' topic. */
+    alertsTopic: `${project}-alerts-${env}`,
   };
 }

@@ -394,7 +394,13 @@ describe("02-deploy", () => {
   });
 
   test("Terraform variables let CI plan a new image without re-synthesizing", () => {
-    expect(Object.keys(deploy.variable).sort()).toEqual(["aws_region", "ecr_repo", "git_order", "image_tag"]);
+    expect(Object.keys(deploy.variable).sort()).toEqual([
+      "alert_emails",
+      "aws_region",
+      "ecr_repo",
+      "git_order",
+      "image_tag",
+    ]);
     expect(deploy.variable.image_tag.default).toBe("latest");
     expect(deploy.provider.aws[0].region).toBe("${var.aws_region}");
     expect(Object.keys(deploy.data).sort()).toEqual(

@@ -19,6 +19,7 @@ describe("config", () => {
         githubRepository: undefined,
         githubDeployEnvironments: ["dev", "stage", "prod"],
         platformPrefix: "iac-ci",
+        protectData: false,
       },
       iacCi: { prefix: "iac-ci", defaultImageTag: "latest" },
       sfnPipeline: { projectName: "fastapi-test" },
@@ -30,6 +31,23 @@ describe("config", () => {
     const config = loadConfig({ env: { IAC_CI_ENV: "prod" }, context });
     expect(config.platform.environment).toBe("prod");
     expect(config.platform.region).toBe("eu-west-1");
+  });
+
+  test("data protection: on by default in prod only; IAC_CI_PROTECT_DATA or context iac-ci:protectData overrides", () => {
+    const protect = (env: Record<string, string>, context?: Record<string, unknown>) =>
+      loadConfig({ env, context: context ? (key) => context[key] : undefined }).platform.protectData;
+    expect([protect({}), protect({ IAC_CI_ENV: "stage" }), protect({ IAC_CI_ENV: "prod" })]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(protect({ IAC_CI_ENV: "prod", IAC_CI_PROTECT_DATA: "false" })).toBe(false);
+    expect(protect({ IAC_CI_PROTECT_DATA: "yes" })).toBe(true);
+    expect(protect({ IAC_CI_ENV: "prod" }, { "iac-ci:protectData": false })).toBe(false);
+    expect(protect({ IAC_CI_PROTECT_DATA: "1" }, { "iac-ci:protectData": false })).toBe(true);
+    expect(() => loadConfig({ env: { IAC_CI_PROTECT_DATA: "maybe" } })).toThrow(
+      /IAC_CI_PROTECT_DATA="maybe": must be true or false/,
+    );
   });
 
   test("AWS_REGION is honoured when IAC_CI_REGION is unset", () => {

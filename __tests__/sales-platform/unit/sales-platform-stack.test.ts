@@ -162,9 +162,9 @@ describe("sales-platform: storage and messaging", () => {
     ]);
   });
 
-  test("alerts and daily reports topics, encrypted; e-mail to both; SMS to alerts only when alert_phone is set", () => {
+  test("alerts and daily reports topics, encrypted (alerts under its own key, which CloudWatch alarms may use); e-mail to both; SMS to alerts only when alert_phone is set", () => {
     expect(resourcesOf(stack, "aws_sns_topic").map((t) => [t.name, t.kms_master_key_id])).toEqual([
-      ["sales-dev-alerts", "alias/aws/sns"],
+      ["sales-dev-alerts", expect.stringMatching(/^\$\{aws_kms_key\.AlertsKey_\w+\.arn\}$/)],
       ["sales-dev-daily-reports", "alias/aws/sns"],
     ]);
     const subs = resourcesOf(stack, "aws_sns_topic_subscription").map((s) => [s.protocol, s.endpoint, s.count]);

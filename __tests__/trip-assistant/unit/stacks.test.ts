@@ -309,10 +309,11 @@ describe("the HTTP API", () => {
     expect(() => synthApp({ TRIP_ASSISTANT_CORS_ORIGINS: "https://x.example/path" })).toThrow(/is not an origin/);
   });
 
-  test("outputs: api_url, both function names, both repository URLs, the parameter's name and ARN", () => {
+  test("outputs: api_url, both function names, both repository URLs, the parameter's name and ARN, the alerts topic", () => {
     expect(Object.keys(app.output).sort()).toEqual(
       [
         "agent_ecr_repository_url",
+        "alerts_topic_arn",
         "agent_lambda_function_name",
         "agent_live_alias_arn",
         "api_ecr_repository_url",
