@@ -5,7 +5,7 @@ which documented AWS behaviour it restores. `install()` imports them in dependen
 
 Deploy-time fixes (what the AWS provider needs so `terraform apply` converges):
   stepfunctions_api, codebuild_api, lambda_config, s3_api, dynamodb_api, apigateway_api,
-  ecr_api, events_targets
+  ecr_api, events_targets, cloudwatch_cbor
 Run-time (what makes a deployed system work):
   settings         where the local cloud lives (endpoint, home directory), read from the environment
   control_api      the local cloud's own endpoints under /_localcloud/ (image push, health)
@@ -32,6 +32,7 @@ MODULES = (
     "apigateway_api",
     "ecr_api",
     "events_targets",
+    "cloudwatch_cbor",
     "settings",
     "control_api",
     "openai_loopback",
