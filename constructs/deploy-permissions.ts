@@ -36,6 +36,7 @@ type ScopeId =
   | "Roles"
   | "LogGroups"
   | "StateMachines"
+  | "DefinitionChecks"
   | "BuildProjects"
   | "Repositories"
   | "RegistryLogin"
@@ -197,6 +198,14 @@ const SCOPES: Record<ScopeId, (c: ScopeContext) => PermissionScope> = {
       "states:UntagResource",
     ],
   }),
+  DefinitionChecks: () => ({
+    // The provider validates a state machine's definition at plan and at apply.
+    sid: "DefinitionChecks",
+    resources: ["*"],
+    read: ["states:ValidateStateMachineDefinition"],
+    write: [],
+    wildcardReason: "states:ValidateStateMachineDefinition is authorized on the account only",
+  }),
   BuildProjects: (c) => ({
     sid: "BuildProjects",
     resources: c.namePrefixes.map((p) => `arn:aws:codebuild:${R}:${c.account}:project/${p}-*`),
@@ -287,6 +296,8 @@ const SCOPES: Record<ScopeId, (c: ScopeContext) => PermissionScope> = {
       "kms:EnableKeyRotation",
       "kms:DisableKeyRotation",
       "kms:UpdateKeyDescription",
+      "kms:EnableKey",
+      "kms:DisableKey",
       "kms:ScheduleKeyDeletion",
       "kms:TagResource",
       "kms:UntagResource",
@@ -364,7 +375,7 @@ export const RESOURCE_SCOPES: Readonly<Record<string, readonly ScopeId[]>> = {
   aws_iam_role_policies_exclusive: ["Roles"],
   aws_iam_role_policy_attachments_exclusive: ["Roles"],
   aws_cloudwatch_log_group: ["LogGroups"],
-  aws_sfn_state_machine: ["StateMachines"],
+  aws_sfn_state_machine: ["StateMachines", "DefinitionChecks"],
   aws_codebuild_project: ["BuildProjects"],
   aws_ecr_repository: ["Repositories", "RegistryLogin"],
   aws_ecr_lifecycle_policy: ["Repositories"],

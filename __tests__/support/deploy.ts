@@ -2,6 +2,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
+import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { type GithubRoleKind, githubRoleArn } from "../../constructs/github-oidc";
 import { type EmulatorCredentials, emulatorCredentials } from "./aws";
 import {
   cdktf,
@@ -52,12 +54,38 @@ export interface SystemEmulator {
     forcePathStyle: true;
     credentials: EmulatorCredentials;
   };
+  /**
+   * Credentials of a system's GitHub role, got as a workflow gets them: AssumeRoleWithWebIdentity
+   * with a GitHub Actions token for `repository`, whose `sub` names the environment (deploy role)
+   * or a pull request (plan role). The local cloud checks the token's claims against the role's
+   * trust policy; it cannot check GitHub's signature. Returned as the AWS_* variables.
+   */
+  githubRole(
+    system: string,
+    kind: GithubRoleKind,
+    options: { repository: string; environment?: string; subject?: string; roleArn?: string },
+  ): Promise<Record<string, string>>;
+  /**
+   * Every later command on a system stack (deploy, destroy, plan, and `env()` for direct
+   * Terraform runs) runs with these credentials (`githubRole`'s), as CI runs it; 00-bootstrap
+   * always with the admin's (it is applied by hand, with admin rights). `undefined`: the admin.
+   */
+  actAs(credentials: Record<string, string> | undefined): void;
+  /** `actAs` the system's deploy role, got with a deployment job's token for `environment`. */
+  deployAsCi(system: string, options?: { repository?: string; environment?: string }): Promise<void>;
   /** Seconds per command, written to build/test-results/<name>-timings.json by stop(). */
   readonly timings: Record<string, number>;
   stop(): void;
 }
 
 export const STATE_BUCKET = "iac-ci-tfstate";
+/**
+ * The repository 00-bootstrap trusts in every emulator suite (its GitHub roles exist, so the
+ * system stacks can be deployed with them); a suite may name its own.
+ */
+export const GITHUB_REPOSITORY = "acme/platform";
+/** The local cloud's account (moto's default). */
+export const ACCOUNT_ID = "123456789012";
 export const LOCK_TABLE = "iac-ci-tf-locks";
 export const PLANS_DIR = path.join(ROOT, "build", "tf-plans");
 
@@ -78,8 +106,20 @@ export function startSystemEmulator(name: string): SystemEmulator {
   const work = path.join(ROOT, "build", `tf-${name}`);
   fs.rmSync(work, { recursive: true, force: true });
   const timings: Record<string, number> = {};
+  let actor: Record<string, string> = {};
   const env = (environment: string, settings: Record<string, string> = {}) =>
-    emulatorEnv(endpoint, { IAC_CI_ENV: environment, ...settings }, credentials);
+    emulatorEnv(
+      endpoint,
+      { IAC_CI_ENV: environment, IAC_CI_GITHUB_REPOSITORY: GITHUB_REPOSITORY, ...actor, ...settings },
+      credentials,
+    );
+  const adminEnv = (environment: string, settings: Record<string, string> = {}) =>
+    emulatorEnv(
+      endpoint,
+      { IAC_CI_ENV: environment, IAC_CI_GITHUB_REPOSITORY: GITHUB_REPOSITORY, ...settings },
+      credentials,
+    );
+  const envFor = (stack: string) => (stack === "00-bootstrap" ? adminEnv : env);
   const outDir = (environment: string) => path.join(work, environment, "cdktf.out");
   const stackDir = (environment: string, stack: string) => path.join(outDir(environment), "stacks", stack);
   const clientConfig = () => ({
@@ -107,10 +147,11 @@ export function startSystemEmulator(name: string): SystemEmulator {
     ];
     const label = `${command} ${environment}/${stack}${settings.IAC_CI_ADOPT_ROLES ? " (adopting roles)" : ""}`;
     const started = Date.now();
-    let result = await cdktf(args, env(environment, settings));
+    const e = envFor(stack)(environment, settings);
+    let result = await cdktf(args, e);
     if (result.status !== 0 && EMULATOR_TRANSPORT_ERROR.test(result.output)) {
       console.warn(`${label}: emulator transport error, running it again:\n${result.output.slice(-2000)}`);
-      result = await cdktf(args, env(environment, settings));
+      result = await cdktf(args, e);
     }
     timings[timings[label] === undefined ? label : `${label} (run 2)`] = (Date.now() - started) / 1000;
     return result;
@@ -133,11 +174,51 @@ export function startSystemEmulator(name: string): SystemEmulator {
         `cdktf synth (${name}, ${environment})`,
       );
     },
+    async githubRole(system, kind, { repository, environment = "dev", subject, roleArn }) {
+      const sts = new STSClient({ ...clientConfig(), credentials: undefined });
+      const sub =
+        subject ??
+        (kind === "deploy" ? `repo:${repository}:environment:${environment}` : `repo:${repository}:pull_request`);
+      const now = Math.floor(Date.now() / 1000);
+      const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+      const claims = {
+        iss: "https://token.actions.githubusercontent.com",
+        aud: "sts.amazonaws.com",
+        sub,
+        repository,
+        ...(kind === "deploy" ? { environment } : {}),
+        iat: now,
+        exp: now + 3600,
+      };
+      const token = `${part({ alg: "RS256", typ: "JWT" })}.${part(claims)}.${Buffer.from("unsigned").toString("base64url")}`;
+      const answer = await sts.send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: roleArn ?? githubRoleArn(ACCOUNT_ID, "iac-ci", kind, system),
+          RoleSessionName: `github-${kind}-${system}`,
+          WebIdentityToken: token,
+          DurationSeconds: 3600,
+        }),
+      );
+      const c = answer.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken)
+        throw new Error(`${system}: no credentials for its ${kind} role`);
+      return {
+        AWS_ACCESS_KEY_ID: c.AccessKeyId,
+        AWS_SECRET_ACCESS_KEY: c.SecretAccessKey,
+        AWS_SESSION_TOKEN: c.SessionToken,
+      };
+    },
+    actAs(credentials) {
+      actor = credentials ?? {};
+    },
+    async deployAsCi(system, { repository = GITHUB_REPOSITORY, environment = "dev" } = {}) {
+      actor = await this.githubRole(system, "deploy", { repository, environment });
+    },
     deploy: (environment, stack, settings) => run("deploy", environment, stack, settings),
     destroy: (environment, stack, settings) => run("destroy", environment, stack, settings),
     async expectCleanPlan(environment, stack, settings = {}, vars = []) {
       const dir = stackDir(environment, stack);
-      const e = env(environment, settings);
+      const e = envFor(stack)(environment, settings);
       const plan = await terraform(
         dir,
         ["plan", "-detailed-exitcode", "-input=false", "-lock-timeout=60s", "-out=tfplan", ...vars],

@@ -1022,6 +1022,18 @@ def _logs(action: str, params: dict, region: str, account: str) -> list[tuple[st
     return [(f"logs:{action}", _first(params, "resourceArn", "resourceIdentifier") or "*")]
 
 
+def _cloudwatch(action: str, params: dict, region: str, account: str) -> list[tuple[str, str]]:
+    """CloudWatch's alarm actions are authorized on the alarm (`alarm:<name>`); the rest on `*`."""
+    names = [_text(n) for n in _as_list(params.get("AlarmNames"))]
+    name = _first(params, "AlarmName")
+    if name:
+        names.append(name)
+    if names:
+        return [(f"cloudwatch:{action}", _arn("cloudwatch", region, account, f"alarm:{n}")) for n in names]
+    arn = _first(params, "ResourceARN")
+    return [(f"cloudwatch:{action}", arn or "*")]
+
+
 def _events(action: str, params: dict, region: str, account: str) -> list[tuple[str, str]]:
     def bus(name: str | None) -> str:
         name = name or "default"
@@ -1144,6 +1156,7 @@ def _bedrock(action: str, params: dict, region: str, account: str) -> list[tuple
 
 _TARGETS = {
     "bedrock": _bedrock,
+    "cloudwatch": _cloudwatch,
     "dynamodb": _dynamodb,
     "lambda": _lambda,
     "states": _states,
@@ -1185,6 +1198,8 @@ _JSON_ERRORS = {
     "Malformed": ("IncompleteSignatureException", 400),
     "Unsupported": ("IncompleteSignatureException", 400),
     "ContentSha256": ("InvalidSignatureException", 400),
+    "InvalidIdentityToken": ("InvalidIdentityTokenException", 400),
+    "ExpiredWebToken": ("ExpiredTokenException", 400),
 }
 _QUERY_ERRORS = {
     "AccessDenied": ("AccessDenied", 403),
@@ -1197,6 +1212,8 @@ _QUERY_ERRORS = {
     "Malformed": ("IncompleteSignature", 400),
     "Unsupported": ("IncompleteSignature", 400),
     "ContentSha256": ("SignatureDoesNotMatch", 403),
+    "InvalidIdentityToken": ("InvalidIdentityToken", 400),
+    "ExpiredWebToken": ("ExpiredTokenException", 400),
 }
 _S3_ERRORS = {
     "AccessDenied": ("AccessDenied", 403),
@@ -1387,6 +1404,13 @@ def _params(response: BaseResponse, request: RawRequest, protocol: str) -> dict:
     elif request.body and protocol == "query":
         for key, value in parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True):
             params.setdefault(key, value)
+    if request.body and request.headers.get("smithy-protocol") == "rpc-v2-cbor":
+        from .cloudwatch_cbor import decode, to_json_value
+
+        with contextlib.suppress(ValueError, IndexError, TypeError):
+            parsed = to_json_value(decode(request.body))
+            if isinstance(parsed, dict):
+                params.update(parsed)
     for key, value in (getattr(response, "uri_match", None) or {}).items():
         params[key] = unquote(value) if isinstance(value, str) else value
     return params
@@ -1426,6 +1450,76 @@ def _s3_context(request: RawRequest, credential: Credential) -> dict[str, list[s
 
 
 _UNSIGNED = {("sts", "AssumeRoleWithWebIdentity"), ("sts", "AssumeRoleWithSAML")}
+
+
+def _jwt_claims(token: str) -> dict:
+    """A JSON Web Token's claims (its payload). The signature is not checked: the local cloud has
+    no way to reach the issuer's keys (docs/emulator.md)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise Refusal("InvalidIdentityToken", "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)")
+    try:
+        payload = parts[1] + "=" * (-len(parts[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except ValueError as error:
+        raise Refusal("InvalidIdentityToken", "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)") from error
+    if not isinstance(claims, dict):
+        raise Refusal("InvalidIdentityToken", "The ID Token provided is not a valid JWT.")
+    return claims
+
+
+def _federated_principals(principal: Any) -> list[str]:
+    return [_text(p) for p in _as_list(principal.get("Federated"))] if isinstance(principal, dict) else []
+
+
+def authorize_web_identity(params: dict, now: dt.datetime | None = None) -> None:
+    """AssumeRoleWithWebIdentity as STS decides it: the token's issuer must be an OpenID Connect
+    provider of the role's account, its audience one of the provider's client ids, the token
+    unexpired, and the role's trust policy must allow the provider (Principal Federated) with the
+    token's claims as condition keys (`<issuer host>:sub`, `:aud`, `:iss`, and any other string claim)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    role_arn = _first(params, "RoleArn") or ""
+    claims = _jwt_claims(_first(params, "WebIdentityToken") or "")
+    issuer = _text(claims.get("iss", ""))
+    host = re.sub(r"^https://", "", issuer).rstrip("/")
+    account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
+    provider_arn = f"arn:aws:iam::{account}:oidc-provider/{host}"
+    provider = role = None
+    for partition in PARTITION_NAMES:
+        backend = iam_backends[account][partition] if account else None
+        if backend is None:
+            continue
+        provider = provider or backend.open_id_providers.get(provider_arn)
+        with contextlib.suppress(Exception):
+            role = role or backend.get_role_by_arn(role_arn)
+    if not host or provider is None:
+        raise Refusal("InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {issuer}")
+    audiences = [_text(a) for a in _as_list(claims.get("aud"))]
+    if not set(audiences) & set(provider.client_id_list or []):
+        raise Refusal("InvalidIdentityToken", "Incorrect token audience")
+    expires = claims.get("exp")
+    if isinstance(expires, (int, float)) and expires <= now.timestamp():
+        raise Refusal("ExpiredWebToken", "Token expired: current date/time must be before the expiration date/time")
+    context: dict[str, list[str]] = {f"{host}:aud": audiences, f"{host}:iss": [issuer]}
+    for key, value in claims.items():
+        if isinstance(value, str) and key not in ("aud", "iss"):
+            context[f"{host}:{key}"] = [value]
+    action = "sts:AssumeRoleWithWebIdentity"
+    trusted = False
+    document = _document(role.assume_role_policy_document) if role else {}
+    for statement in _as_list(document.get("Statement")):
+        if not isinstance(statement, dict) or not _element_matches(statement, "Action", action, True, None):
+            continue
+        if provider_arn not in _federated_principals(statement.get("Principal")):
+            continue
+        if not conditions_match(statement.get("Condition"), context):
+            continue
+        if statement.get("Effect") == DENY:
+            trusted = False
+            break
+        trusted = trusted or statement.get("Effect") == ALLOW
+    if not trusted:
+        raise Refusal("AccessDenied", f"Not authorized to perform {action}")
 
 
 def _authorize_assume_role(principal: Principal, role_arn: str, context: dict[str, list[str]], params: dict) -> None:
@@ -1469,6 +1563,8 @@ def _authenticate_and_authorize(self: Any, iam_request_cls: type, resource: str 
     signing_service = credential.service if credential else ""
     service = "s3" if s3 else (signing_service or self.service_name or "")
     if (service, api_action) in _UNSIGNED:
+        if api_action == "AssumeRoleWithWebIdentity":
+            authorize_web_identity(_params(self, request, "query"))
         return
     if credential is None:
         if s3 and _anonymous_s3_allowed(self, api_action, resource):

@@ -43,12 +43,16 @@ export class BootstrapStack extends SystemStack {
       // Never delete state with the stack: destroy fails while the bucket holds state.
       forceDestroy: false,
       enforceTls: platform.enforceTls,
+      // prevent_destroy where data is protected (IAC_CI_PROTECT_DATA; deploy a production
+      // account's 00-bootstrap with it on).
+      protect: platform.protectData,
     });
     this.lockTable = new Table(this, "LockTable", {
       tableName: platform.lockTable,
       // Terraform's S3 backend writes locks under this exact key.
       partitionKey: { name: "LockID", type: "S" },
       pointInTimeRecovery: true,
+      protect: platform.protectData,
     });
 
     new TerraformOutput(this, "bucket_name", { value: this.stateBucket.bucketName });

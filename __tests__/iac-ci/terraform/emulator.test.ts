@@ -106,7 +106,8 @@ describe("the iac-ci platform on the emulator", () => {
     expect(providerArn).toMatch(/oidc-provider\/token\.actions\.githubusercontent\.com$/);
     const provider = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: providerArn }));
     expect(provider.ClientIDList).toEqual(["sts.amazonaws.com"]);
-    const deployRole = await iam.send(new GetRoleCommand({ RoleName: "iac-ci-github-deploy" }));
+    const deployRole = await iam.send(new GetRoleCommand({ RoleName: "iac-ci-github-deploy-iac-ci" }));
+    expect(deployRole.Role?.Path).toBe("/github/");
     const trust = JSON.parse(decodeURIComponent(deployRole.Role?.AssumeRolePolicyDocument ?? "{}"));
     expect(trust.Statement).toEqual([
       {
@@ -125,10 +126,12 @@ describe("the iac-ci platform on the emulator", () => {
         },
       },
     ]);
-    const planRole = await iam.send(new GetRoleCommand({ RoleName: "iac-ci-github-plan" }));
+    const planRole = await iam.send(new GetRoleCommand({ RoleName: "iac-ci-github-plan-iac-ci" }));
     expect(decodeURIComponent(planRole.Role?.AssumeRolePolicyDocument ?? "")).toContain(
       "repo:acme/iac-ci:pull_request",
     );
+    // From here on, as CI deploys: with iac-ci's GitHub deploy role, under IAM enforcement.
+    await emulator.deployAsCi("iac-ci", { repository: GITHUB_REPOSITORY });
   });
 
   describe("dev and stage, side by side", () => {
@@ -188,23 +191,25 @@ describe("the iac-ci platform on the emulator", () => {
       stage = { withoutAdoption, imported, adopted };
     });
 
-    test("CI flow: cdktf synth, then plain terraform init and plan per stack", async () => {
+    test("CI flow: cdktf synth, then plain terraform init and plan per stack, with the plan role", async () => {
       const ciOut = path.join(work, "ci", "cdktf.out");
       fs.mkdirSync(path.dirname(ciOut), { recursive: true });
-      const env = envFor("dev");
+      // A pull request's job: iac-ci's plan role, from the pull request's token.
+      const planner = await emulator.githubRole("iac-ci", "plan", { repository: GITHUB_REPOSITORY });
+      const env = envFor("dev", planner);
       expectOk(await cdktf(["synth", "--output", ciOut], env), "cdktf synth");
-      // The three stacks are independent here (each plans against what exists), as in CI's matrix.
+      // The system's stacks are independent here (each plans against what exists), as in CI's
+      // matrix; 00-bootstrap is applied by hand, never planned by CI.
       await allSettled(
-        ["00-bootstrap", "01-ecr", "02-deploy"].map(async (stack) => {
+        ["01-ecr", "02-deploy"].map(async (stack) => {
           const dir = path.join(ciOut, "stacks", stack);
           const init = expectOk(await terraform(dir, ["init", "-input=false"], env), `terraform init ${stack}`);
-          if (stack !== "00-bootstrap") expect(init.output).toContain('Successfully configured the backend "s3"');
+          expect(init.output).toContain('Successfully configured the backend "s3"');
           const vars = stack === "02-deploy" ? ["-var", "image_tag=0123abc"] : [];
           const plan = expectOk(
             await terraform(dir, ["plan", "-input=false", ...vars], env),
             `terraform plan ${stack}`,
           );
-          // 00-bootstrap's CI copy has no local state of its own, so it plans the full store.
           expect(plan.output).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy/);
         }),
       );
@@ -411,8 +416,9 @@ describe("the iac-ci platform on the emulator", () => {
     expect((await ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []).toEqual([]);
     expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toEqual([LOCK_TABLE]);
     const roles = (await iam.send(new ListRolesCommand({}))).Roles?.map((r) => r.RoleName) ?? [];
-    // Only 00-bootstrap's GitHub roles remain until the store itself goes.
-    expect(roles.sort()).toEqual(["iac-ci-github-deploy", "iac-ci-github-plan"]);
+    // Only 00-bootstrap's GitHub roles (a plan and a deploy role per system) remain until the store itself goes.
+    expect(roles.filter((r) => !/^iac-ci-github-(deploy|plan)-[a-z-]+$/.test(r ?? ""))).toEqual([]);
+    expect(roles.length).toBe(10);
     expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual([STATE_BUCKET]);
 
     const refused = await destroy("dev", "00-bootstrap");

@@ -74,6 +74,8 @@ describe("the model-share playground API on the emulator, dev and stage side by 
   test("both environments synthesize; 00-bootstrap (the shared state store) deploys once", async () => {
     await allSettled([emulator.synth("dev"), emulator.synth("stage")]);
     expectOk(await emulator.deploy("dev", "00-bootstrap"), "cdktf deploy 00-bootstrap");
+    // From here on, as CI deploys: with model-share's GitHub deploy role, under IAM enforcement.
+    await emulator.deployAsCi(STACK);
   });
 
   test("dev and stage deploy at the same time, each with its own state key, and re-plan clean", async () => {

@@ -80,7 +80,7 @@ describe("GitHub OIDC deploy identity in 00-bootstrap", () => {
     for (const statement of [...plan, ...deploy]) {
       if (statement.resources.includes("*")) {
         // Only account-level calls, each scope saying why (the Role construct refuses otherwise).
-        expect(["AccountWideReads", "RegistryLogin", "KeyCreation"]).toContain(statement.sid);
+        expect(["AccountWideReads", "RegistryLogin", "KeyCreation", "DefinitionChecks"]).toContain(statement.sid);
         continue;
       }
       for (const arn of statement.resources) {

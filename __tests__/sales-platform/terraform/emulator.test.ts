@@ -68,8 +68,11 @@ async function emptyBucket(name: string): Promise<void> {
 
 describe("the sales data platform on the emulator", () => {
   test("00-bootstrap deploys; the stack validates; `terraform plan -var-file=terraform.tfvars.example` plans the whole system", async () => {
-    await emulator.synth("dev");
+    // The deploy role may own the data bucket the user's tfvars name (s3_bucket_name below).
+    await emulator.synth("dev", { SALES_PLATFORM_DEPLOY_BUCKETS: "emulator-sales" });
     expectOk(await emulator.deploy("dev", "00-bootstrap"), "cdktf deploy 00-bootstrap");
+    // From here on, as CI deploys: with sales-platform's GitHub deploy role, under IAM enforcement.
+    await emulator.deployAsCi(STACK);
     expectOk(await terraform(dir(), ["init", "-input=false"], env()), "terraform init");
     const validate = expectOk(await terraform(dir(), ["validate", "-json"], env()), "terraform validate");
     expect(JSON.parse(validate.output.slice(validate.output.indexOf("{")))).toMatchObject({

@@ -11,6 +11,7 @@ import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
@@ -25,19 +26,25 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { startSystemEmulator } from "../../support/deploy";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { githubRoleName } from "../../../constructs/github-oidc";
+import { ACCOUNT_ID, startSystemEmulator } from "../../support/deploy";
 import { expectOk, terraform } from "../../support/terraform";
 
 // The step-function pipeline on its own emulator, as docs/import-runbook.md tells it: the roles
 // exist already (made by hand), the deploy fails with EntityAlreadyExists, adoption imports them,
 // the next plan is clean; then an execution is started with the SDK and read back, and everything
-// is destroyed.
+// is destroyed. Everything after 00-bootstrap runs as CI runs it, with the system's GitHub roles
+// (AssumeRoleWithWebIdentity) under the local cloud's IAM enforcement: the deploy role applies,
+// re-plans and destroys; the plan role plans and cannot change anything; a deploy role missing
+// one action fails naming it.
 jest.setTimeout(900_000);
 
 const STACK = "sfn-pipeline";
 const LAMBDA_ROLE = "fastapi-test-lambda-role-dev";
 const SFN_ROLE = "fastapi-test-sfn-role-dev";
 const adopt = { IAC_CI_ADOPT_ROLES: `${LAMBDA_ROLE},${SFN_ROLE}` };
+const REPOSITORY = "acme/platform";
 const emulator = startSystemEmulator(STACK);
 const config = emulator.clientConfig();
 const iam = new IAMClient(config);
@@ -78,8 +85,25 @@ describe("the step-function pipeline on the emulator", () => {
         }),
       );
     }
-    await emulator.synth("dev");
-    expectOk(await emulator.deploy("dev", "00-bootstrap"), "cdktf deploy 00-bootstrap");
+    await emulator.synth("dev", { IAC_CI_GITHUB_REPOSITORY: REPOSITORY });
+    expectOk(
+      await emulator.deploy("dev", "00-bootstrap", { IAC_CI_GITHUB_REPOSITORY: REPOSITORY }),
+      "cdktf deploy 00-bootstrap",
+    );
+  });
+
+  test("only a dev deployment job of the repository gets the deploy role; from here on it deploys", async () => {
+    // A pull request's token, another repository's, or another environment's are refused by the trust policy.
+    for (const subject of [
+      `repo:${REPOSITORY}:pull_request`,
+      "repo:someone/else:environment:dev",
+      `repo:${REPOSITORY}:ref:refs/heads/feature`,
+    ]) {
+      await expect(emulator.githubRole(STACK, "deploy", { repository: REPOSITORY, subject })).rejects.toThrow(
+        /Not authorized to perform sts:AssumeRoleWithWebIdentity/,
+      );
+    }
+    emulator.actAs(await emulator.githubRole(STACK, "deploy", { repository: REPOSITORY, environment: "dev" }));
   });
 
   test("without adoption the deploy fails with AWS's EntityAlreadyExists naming the role", async () => {
@@ -175,13 +199,75 @@ describe("the step-function pipeline on the emulator", () => {
     expect(JSON.parse(execution.input ?? "{}")).toEqual(input);
   });
 
+  test("the plan role plans clean, and cannot change anything: a destroy with it is refused and nothing goes", async () => {
+    const planner = await emulator.githubRole(STACK, "plan", { repository: REPOSITORY });
+    await emulator.expectCleanPlan("dev", STACK, planner);
+    const refused = await terraform(
+      emulator.stackDir("dev", STACK),
+      ["destroy", "-auto-approve", "-input=false", "-lock-timeout=60s"],
+      emulator.env("dev", planner),
+    );
+    expect(refused.status).not.toBe(0);
+    expect(refused.output).toMatch(
+      new RegExp(
+        `assumed-role/${githubRoleName("iac-ci", "plan", STACK)}/.*is not authorized to perform: (lambda|states|logs|iam|apigateway):`,
+      ),
+    );
+    // Nothing was deleted: the deploy role still re-plans clean.
+    await emulator.expectCleanPlan("dev", STACK);
+  });
+
+  test("a deploy role missing one action (lambda:DeleteFunction) fails the destroy naming it; the real role then destroys everything", async () => {
+    // The deploy role's own policy minus one action, on a role the admin may assume.
+    const deployRole = githubRoleName("iac-ci", "deploy", STACK);
+    const policy = await iam.send(new GetRolePolicyCommand({ RoleName: deployRole, PolicyName: "deploy" }));
+    const document = JSON.parse(decodeURIComponent(policy.PolicyDocument ?? "{}"));
+    let dropped = 0;
+    for (const statement of document.Statement) {
+      const actions = ([] as string[]).concat(statement.Action);
+      statement.Action = actions.filter((a) => a !== "lambda:DeleteFunction");
+      dropped += actions.length - statement.Action.length;
+    }
+    expect(dropped).toBe(1);
+    const probe = "sfn-pipeline-probe-deployer";
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: probe,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: "sts:AssumeRole" },
+          ],
+        }),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: probe, PolicyName: "deploy", PolicyDocument: JSON.stringify(document) }),
+    );
+    const assumed = await new STSClient(config).send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${probe}`, RoleSessionName: "probe" }),
+    );
+    const c = assumed.Credentials;
+    const failed = await emulator.destroy("dev", STACK, {
+      AWS_ACCESS_KEY_ID: c?.AccessKeyId ?? "",
+      AWS_SECRET_ACCESS_KEY: c?.SecretAccessKey ?? "",
+      AWS_SESSION_TOKEN: c?.SessionToken ?? "",
+    });
+    expect(failed.status).not.toBe(0);
+    expect(failed.output).toMatch(
+      /is not authorized to perform: lambda:DeleteFunction on resource: arn:aws:lambda:us-east-1:\d{12}:function:fastapi-test-lambda-(one|two)-dev/,
+    );
+    expect((await lambda.send(new ListFunctionsCommand({}))).Functions?.length).toBe(2);
+  });
+
   test("destroy removes the system; 00-bootstrap goes once its state is emptied", async () => {
-    expectOk(await emulator.destroy("dev", STACK), "cdktf destroy sfn-pipeline");
+    expectOk(await emulator.destroy("dev", STACK), "cdktf destroy sfn-pipeline (deploy role)");
     expect((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
     expect((await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? []).toEqual([]);
     expect((await apis.send(new GetApisCommand({}))).Items ?? []).toEqual([]);
-    // The adopted roles were managed, so they go too.
-    expect((await iam.send(new ListRolesCommand({}))).Roles ?? []).toEqual([]);
+    // The adopted roles were managed, so they go too; 00-bootstrap's GitHub roles (and the probe) stay.
+    const left = (await iam.send(new ListRolesCommand({}))).Roles?.map((r) => r.RoleName ?? "") ?? [];
+    expect(left.filter((r) => !r.includes("-github-") && r !== "sfn-pipeline-probe-deployer")).toEqual([]);
     await emulator.destroyBootstrap("dev");
   });
 });

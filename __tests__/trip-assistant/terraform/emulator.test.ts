@@ -29,7 +29,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { ENV, FUNCTIONS, LIVE_ALIAS } from "../../../lambdas/trip-assistant/contract";
-import { startSystemEmulator } from "../../support/deploy";
+import { ACCOUNT_ID, startSystemEmulator } from "../../support/deploy";
 import { expectOk, type RunResult, terraform } from "../../support/terraform";
 
 // The trip assistant on its own emulator: 00-bootstrap, then both stages of the system
@@ -95,6 +95,8 @@ describe("the trip assistant on the emulator", () => {
     const appJson = fs.readFileSync(path.join(emulator.stackDir("dev", APP_STACK), "cdk.tf.json"), "utf8");
     expect(appJson).not.toContain(SECRET);
     await run("cdktf deploy 00-bootstrap", emulator.deploy("dev", "00-bootstrap", settings));
+    // From here on, as CI deploys: with trip-assistant's GitHub deploy role, under IAM enforcement.
+    await emulator.deployAsCi(SYSTEM, { repository: REPOSITORY });
     await run(`cdktf deploy ${ECR_STACK}`, emulator.deploy("dev", ECR_STACK, settings));
     await run(`cdktf deploy ${APP_STACK}`, emulator.deploy("dev", APP_STACK, settings));
   });
@@ -229,6 +231,19 @@ describe("the trip assistant on the emulator", () => {
   });
 
   test("a CD deploy with the SDK (new image, version 2, live -> 2) leaves the plan clean, whatever image_tag says", async () => {
+    // As the CD workflow does it: with the stack's own CD role, from a dev deployment job's token.
+    const cd = await emulator.githubRole(SYSTEM, "deploy", {
+      repository: REPOSITORY,
+      roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/trip-assistant-github-deploy-dev`,
+    });
+    const lambda = new LambdaClient({
+      ...config,
+      credentials: {
+        accessKeyId: cd.AWS_ACCESS_KEY_ID,
+        secretAccessKey: cd.AWS_SECRET_ACCESS_KEY,
+        sessionToken: cd.AWS_SESSION_TOKEN,
+      },
+    });
     const before = (await lambda.send(new GetFunctionCommand({ FunctionName: AGENT }))).Code?.ImageUri as string;
     for (const name of [AGENT, API]) {
       const image = before.replace(AGENT, name).replace(/:v1$/, ":v2");

@@ -255,6 +255,26 @@ class Targets(unittest.TestCase):
         self.assertEqual(self.targets("bedrock", "InvokeModel", {"modelId": custom}), [("bedrock:InvokeModel", custom)])
         self.assertEqual(self.targets("bedrock", "ListFoundationModels", {}), [("bedrock:ListFoundationModels", "*")])
 
+    def test_cloudwatch_alarm_actions_check_each_alarm(self):
+        alarm = f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:"
+        self.assertEqual(self.targets("cloudwatch", "PutMetricAlarm", {"AlarmName": "app-errors"}), [("cloudwatch:PutMetricAlarm", alarm + "app-errors")])
+        self.assertEqual(
+            self.targets("cloudwatch", "DeleteAlarms", {"AlarmNames": ["a", "b"]}),
+            [("cloudwatch:DeleteAlarms", alarm + "a"), ("cloudwatch:DeleteAlarms", alarm + "b")],
+        )
+        self.assertEqual(self.targets("cloudwatch", "ListTagsForResource", {"ResourceARN": alarm + "a"}), [("cloudwatch:ListTagsForResource", alarm + "a")])
+        self.assertEqual(self.targets("cloudwatch", "GetMetricData", {}), [("cloudwatch:GetMetricData", "*")])
+
+    def test_a_cbor_request_body_is_read_for_its_parameters(self):
+        from localcloud.cloudwatch_cbor import encode
+
+        request = iam.RawRequest("POST", "/service/GraniteServiceVersion20100801/operation/DescribeAlarms", "", {"smithy-protocol": "rpc-v2-cbor"}, encode({"AlarmNames": ["app-errors"]}))
+
+        class Response:
+            uri_match = None
+
+        self.assertEqual(iam._params(Response(), request, "json"), {"AlarmNames": ["app-errors"]})
+
     def test_services_without_resource_level_mapping_check_star(self):
         self.assertEqual(self.targets("xray", "PutTraceSegments", {}), [("xray:PutTraceSegments", "*")])
 
@@ -355,3 +375,76 @@ class Errors(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def jwt(claims: dict) -> str:
+    import base64
+
+    def part(obj: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+class WebIdentity(unittest.TestCase):
+    """AssumeRoleWithWebIdentity: provider, audience, expiry and the trust policy's claims."""
+
+    HOST = "token.actions.githubusercontent.com"
+    ROLE = "github-deploy-probe"
+
+    @classmethod
+    def setUpClass(cls):
+        from moto.iam.models import iam_backends
+
+        backend = iam_backends[ACCOUNT]["aws"]
+        cls.provider_arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{cls.HOST}"
+        if cls.provider_arn not in backend.open_id_providers:
+            backend.create_open_id_connect_provider(f"https://{cls.HOST}", ["6938fd4d98bab03faadb97b34396831e3780aea1"], ["sts.amazonaws.com"], [])
+        trust = policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": cls.provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {f"{cls.HOST}:aud": "sts.amazonaws.com"},
+                    "ForAnyValue:StringEquals": {f"{cls.HOST}:sub": ["repo:acme/app:environment:dev"]},
+                },
+            }
+        )
+        if not any(r.name == cls.ROLE for r in backend.get_roles()):
+            backend.create_role(cls.ROLE, json.dumps(trust), "/github/", None, "", [], None)
+        cls.role_arn = f"arn:aws:iam::{ACCOUNT}:role/github/{cls.ROLE}"
+
+    def claims(self, **extra) -> dict:
+        import time
+
+        base = {"iss": f"https://{self.HOST}", "aud": "sts.amazonaws.com", "sub": "repo:acme/app:environment:dev", "exp": int(time.time()) + 600}
+        return {**base, **extra}
+
+    def assume(self, claims: dict, role_arn: str | None = None) -> None:
+        iam.authorize_web_identity({"RoleArn": role_arn or self.role_arn, "WebIdentityToken": jwt(claims), "RoleSessionName": "gh"})
+
+    def refusal(self, claims: dict) -> tuple[str, str]:
+        with self.assertRaises(iam.Refusal) as caught:
+            self.assume(claims)
+        return caught.exception.kind, caught.exception.message
+
+    def test_a_token_whose_claims_the_trust_policy_names_is_trusted(self):
+        self.assume(self.claims())
+
+    def test_another_subject_is_refused_as_sts_refuses_it(self):
+        self.assertEqual(self.refusal(self.claims(sub="repo:acme/app:pull_request")), ("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity"))
+        self.assertEqual(self.refusal(self.claims(sub="repo:evil/app:environment:dev"))[0], "AccessDenied")
+
+    def test_an_unknown_issuer_a_wrong_audience_an_expired_or_malformed_token(self):
+        self.assertEqual(self.refusal(self.claims(iss="https://issuer.example.com")), ("InvalidIdentityToken", "No OpenIDConnect provider found in your account for https://issuer.example.com"))
+        self.assertEqual(self.refusal(self.claims(aud="someone-else")), ("InvalidIdentityToken", "Incorrect token audience"))
+        self.assertEqual(self.refusal(self.claims(exp=1))[0], "ExpiredWebToken")
+        with self.assertRaises(iam.Refusal) as caught:
+            iam.authorize_web_identity({"RoleArn": self.role_arn, "WebIdentityToken": "not-a-jwt"})
+        self.assertEqual(caught.exception.kind, "InvalidIdentityToken")
+
+    def test_a_role_that_trusts_no_provider_is_refused(self):
+        with self.assertRaises(iam.Refusal) as caught:
+            self.assume(self.claims(), role_arn=f"arn:aws:iam::{ACCOUNT}:role/no-such-role")
+        self.assertEqual(caught.exception.kind, "AccessDenied")
