@@ -49,7 +49,8 @@ function main(argv) {
     const account = option("--account");
     if (!system) throw new Error("role-arn needs --system");
     if (kind !== "deploy" && kind !== "plan") throw new Error(`--kind must be deploy or plan, not "${kind}"`);
-    if (!/^\d{12}$/.test(account ?? "")) throw new Error(`--account must be a 12-digit AWS account id, not "${account}"`);
+    if (!/^\d{12}$/.test(account ?? ""))
+      throw new Error(`--account must be a 12-digit AWS account id, not "${account}"`);
     const config = registry.loadConfig({ env: process.env });
     process.stdout.write(`${registry.githubRoleArn(account, config.platform.platformPrefix, kind, system)}\n`);
     return;
@@ -60,7 +61,9 @@ function main(argv) {
     names = entries.map((e) => e.name);
     if (command === "destroy-order") names.reverse();
   } else {
-    throw new Error("usage: stacks.js systems | order [--system S] | destroy-order [--system S] [--json] | role-arn --system S --kind deploy|plan --account ID");
+    throw new Error(
+      "usage: stacks.js systems | order [--system S] | destroy-order [--system S] [--json] | role-arn --system S --kind deploy|plan --account ID",
+    );
   }
   process.stdout.write(json ? `${JSON.stringify(names)}\n` : `${names.join("\n")}\n`);
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import {
@@ -11,7 +12,6 @@ import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import {
-  DeleteObjectsCommand,
   GetBucketNotificationConfigurationCommand,
   GetBucketVersioningCommand,
   ListBucketsCommand,
@@ -53,18 +53,6 @@ const sfn = new SFNClient(config);
 const outputs: Record<string, string> = {};
 
 afterAll(() => emulator.stop());
-
-async function emptyBucket(name: string): Promise<void> {
-  for (;;) {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: name }));
-    const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({
-      Key: v.Key,
-      VersionId: v.VersionId,
-    }));
-    if (objects.length === 0) return;
-    await s3.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: objects } }));
-  }
-}
 
 describe("the sales data platform on the emulator", () => {
   test("00-bootstrap deploys; the stack validates; `terraform plan -var-file=terraform.tfvars.example` plans the whole system", async () => {
@@ -272,7 +260,19 @@ describe("the sales data platform on the emulator", () => {
   });
 
   test("destroy: the bucket is emptied first (docs/sales-platform.md), then everything goes; 00-bootstrap last", async () => {
-    await emptyBucket(bucket);
+    // As destroy.yml does it: scripts/empty-buckets.js with the deploy role, every version and marker.
+    const before = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    expect((before.Versions ?? []).length).toBeGreaterThan(0);
+    const emptied = spawnSync("node", [path.join(ROOT, "scripts", "empty-buckets.js"), dir()], {
+      env: { ...env(), AWS_ENDPOINT_URL: emulator.endpoint },
+      encoding: "utf8",
+    });
+    expect({ status: emptied.status, output: `${emptied.stdout}${emptied.stderr}` }).toMatchObject({
+      status: 0,
+      output: expect.stringContaining(`emptied ${bucket}`),
+    });
+    const after = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    expect([...(after.Versions ?? []), ...(after.DeleteMarkers ?? [])]).toEqual([]);
     const destroy = await terraform(
       dir(),
       ["destroy", "-auto-approve", "-input=false", "-lock-timeout=60s", ...varFile],

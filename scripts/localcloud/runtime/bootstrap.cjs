@@ -229,6 +229,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`localcloud bootstrap: ${error && error.stack ? error.stack : error}\n`);
+  process.stderr.write(`localcloud bootstrap: ${error?.stack ?? error}\n`);
   process.exit(1);
 });
