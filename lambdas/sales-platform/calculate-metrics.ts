@@ -1,15 +1,12 @@
 /** Step 2 of upload-processor: reads the store-day's Parquet file back and computes its metrics. */
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { s3 } from "../shared/clients/s3";
-import { ENV, ERRORS, type ProcessUploadResult, UPLOAD_STATUS } from "./contract";
+import { InvalidInput } from "../shared/errors";
+import { ENV, type ProcessUploadResult, UPLOAD_STATUS } from "./contract";
 import { logger } from "./lib/log";
 import { type StoreDayMetrics, storeDayMetrics } from "./lib/metrics";
 import { fromParquet } from "./lib/parquet";
 import { bucketName, prefixSetting } from "./lib/settings";
-
-export class InvalidInput extends Error {
-  override name = ERRORS.invalidInput;
-}
 
 export interface MetricsResult {
   readonly bucket: string;

@@ -2,16 +2,12 @@
  * Step 4 of upload-processor: has every expected store reported for the day? When the last one
  * has, the daily analysis starts (at most once per day; see lib/daily-run.ts).
  */
-import { ERRORS } from "./contract";
+import { InvalidInput } from "../shared/errors";
 import { type StartOutcome, startDailyAnalysisOnce } from "./lib/daily-run";
 import { isDate } from "./lib/dates";
 import { logger } from "./lib/log";
 import { expectedStores } from "./lib/settings";
 import { storesReported } from "./lib/table";
-
-export class InvalidInput extends Error {
-  override name = ERRORS.invalidInput;
-}
 
 export interface CheckResult {
   readonly date: string;

@@ -12,10 +12,9 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { s3 } from "../shared/clients/s3";
-import { isAccessDenied, isNoSuchKey } from "../shared/errors";
+import { InvalidInput, isAccessDenied, isNoSuchKey } from "../shared/errors";
 import {
   ENV,
-  ERRORS,
   type ProcessUploadResult,
   processedKey,
   REJECTION_REASONS_SUFFIX,
@@ -28,10 +27,6 @@ import { claimedByKey, validateSalesCsv } from "./lib/csv";
 import { logger } from "./lib/log";
 import { toParquet } from "./lib/parquet";
 import { bucketName, expectedStores, prefixSetting } from "./lib/settings";
-
-export class InvalidInput extends Error {
-  override name = ERRORS.invalidInput;
-}
 
 function checkEvent(event: unknown): UploadEvent {
   const e = (event ?? {}) as Record<string, unknown>;

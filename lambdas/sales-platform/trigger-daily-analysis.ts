@@ -5,13 +5,10 @@
  * analyse another day.
  */
 import { requireEnv } from "../shared/env";
-import { ENV, ERRORS } from "./contract";
+import { InvalidInput } from "../shared/errors";
+import { ENV } from "./contract";
 import { type StartOutcome, startDailyAnalysisOnce } from "./lib/daily-run";
 import { isDate, todayIn } from "./lib/dates";
-
-export class InvalidInput extends Error {
-  override name = ERRORS.invalidInput;
-}
 
 // Lambda calls handler(event, context, callback): the clock is a parameter of handlerAt only.
 export async function handler(event: unknown): Promise<StartOutcome> {

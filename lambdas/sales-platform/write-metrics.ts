@@ -1,13 +1,10 @@
 /** Step 3 of upload-processor: writes the store's day to the table (a re-upload replaces it). */
 
+import { InvalidInput } from "../shared/errors";
 import type { MetricsResult } from "./calculate-metrics";
-import { DATE_PATTERN, ERRORS, STORE_ID_PATTERN } from "./contract";
+import { DATE_PATTERN, STORE_ID_PATTERN } from "./contract";
 import { logger } from "./lib/log";
 import { putStoreDay } from "./lib/table";
-
-export class InvalidInput extends Error {
-  override name = ERRORS.invalidInput;
-}
 
 export async function handler(
   event: MetricsResult,

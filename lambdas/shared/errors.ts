@@ -39,3 +39,11 @@ export function isAccessDenied(err: unknown): boolean {
 export function isPreconditionFailed(err: unknown): boolean {
   return errorName(err) === "PreconditionFailed" || httpStatus(err) === 412;
 }
+
+/**
+ * An event or step input a handler cannot work on. The name is what Lambda reports as the
+ * errorType, and what state machines match in their Catch clauses: keep it "InvalidInput".
+ */
+export class InvalidInput extends Error {
+  override name = "InvalidInput" as const;
+}

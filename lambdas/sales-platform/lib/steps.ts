@@ -1,11 +1,8 @@
 /** The daily analysis' state as it flows through the state machine's steps. */
+import { InvalidInput } from "../../shared/errors";
 import { type DailyAnalysisInput, ERRORS } from "../contract";
 import type { AnalysisBundle, Recommendation } from "./analysis";
 import { isDate } from "./dates";
-
-export class InvalidInput extends Error {
-  override name = ERRORS.invalidInput;
-}
 
 export class NoSalesData extends Error {
   override name = ERRORS.noSalesData;
