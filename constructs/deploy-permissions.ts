@@ -42,12 +42,14 @@ type ScopeId =
   | "RegistryLogin"
   | "Queues"
   | "Parameters"
+  | "ParameterListing"
   | "QuickSight"
   | "Keys"
   | "CustomerKeys"
   | "KeyCreation"
   | "Apis"
   | "ApiAccount"
+  | "ApiExecutionLogs"
   | "Alarms";
 
 // Systems choose their region per deploy (trip-assistant's defaults to us-east-2), so ARNs match
@@ -261,6 +263,14 @@ const SCOPES: Record<ScopeId, (c: ScopeContext) => PermissionScope> = {
     read: ["ssm:GetParameter", "ssm:GetParameters", "ssm:ListTagsForResource"],
     write: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"],
   }),
+  ParameterListing: () => ({
+    // The provider reads a parameter's tier and description with DescribeParameters.
+    sid: "ParameterListing",
+    resources: ["*"],
+    read: ["ssm:DescribeParameters"],
+    write: [],
+    wildcardReason: "ssm:DescribeParameters is authorized on the account only",
+  }),
   QuickSight: (c) => ({
     sid: "QuickSight",
     resources: ["datasource", "dataset", "dashboard"].flatMap((kind) =>
@@ -331,6 +341,21 @@ const SCOPES: Record<ScopeId, (c: ScopeContext) => PermissionScope> = {
     read: ["apigateway:GET"],
     write: ["apigateway:PATCH"],
   }),
+  ApiExecutionLogs: (c) => ({
+    // A REST stage's execution log group is named by the API's id, known only once it exists.
+    sid: "ApiExecutionLogs",
+    resources: [`arn:aws:logs:${R}:${c.account}:log-group:API-Gateway-Execution-Logs_*`],
+    read: ["logs:ListTagsForResource", "logs:ListTagsLogGroup"],
+    write: [
+      "logs:CreateLogGroup",
+      "logs:DeleteLogGroup",
+      "logs:PutRetentionPolicy",
+      "logs:DeleteRetentionPolicy",
+      "logs:TagResource",
+      "logs:UntagResource",
+      "logs:TagLogGroup",
+    ],
+  }),
   Alarms: (c) => ({
     sid: "Alarms",
     resources: c.namePrefixes.map((p) => `arn:aws:cloudwatch:${R}:${c.account}:alarm:${p}-*`),
@@ -382,7 +407,7 @@ export const RESOURCE_SCOPES: Readonly<Record<string, readonly ScopeId[]>> = {
   aws_ecr_repository_policy: ["Repositories"],
   aws_sqs_queue: ["Queues"],
   aws_sqs_queue_policy: ["Queues"],
-  aws_ssm_parameter: ["Parameters", "Keys"],
+  aws_ssm_parameter: ["Parameters", "ParameterListing", "Keys"],
   aws_quicksight_data_source: ["QuickSight"],
   aws_quicksight_data_set: ["QuickSight"],
   aws_quicksight_dashboard: ["QuickSight"],
@@ -392,7 +417,7 @@ export const RESOURCE_SCOPES: Readonly<Record<string, readonly ScopeId[]>> = {
   aws_apigatewayv2_stage: ["Apis"],
   aws_api_gateway_rest_api: ["Apis"],
   aws_api_gateway_deployment: ["Apis"],
-  aws_api_gateway_stage: ["Apis"],
+  aws_api_gateway_stage: ["Apis", "ApiExecutionLogs"],
   aws_api_gateway_method_settings: ["Apis"],
   aws_api_gateway_account: ["ApiAccount", "Roles"],
   aws_cloudwatch_metric_alarm: ["Alarms"],

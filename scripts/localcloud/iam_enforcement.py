@@ -1055,6 +1055,10 @@ def _events(action: str, params: dict, region: str, account: str) -> list[tuple[
 
 
 def _ecr(action: str, params: dict, region: str, account: str) -> list[tuple[str, str]]:
+    owner = _first(params, "registryId") or account
+    names = params.get("repositoryNames")  # DescribeRepositories: authorized on each named repository
+    if isinstance(names, list) and names:
+        return [(f"ecr:{action}", _arn("ecr", region, owner, f"repository/{n}")) for n in names if isinstance(n, str)]
     name = _first(params, "repositoryName")
     if name:
         owner = _first(params, "registryId") or account

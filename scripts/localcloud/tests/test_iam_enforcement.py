@@ -217,6 +217,15 @@ class Targets(unittest.TestCase):
             [("dynamodb:PutItem", TABLE_A), ("dynamodb:ConditionCheckItem", TABLE_B), ("dynamodb:DeleteItem", TABLE_B)],
         )
 
+    def test_ecr_describe_repositories_names_each_repository(self):
+        repo = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/"
+        self.assertEqual(
+            self.targets("ecr", "DescribeRepositories", {"repositoryNames": ["a", "b"]}),
+            [("ecr:DescribeRepositories", repo + "a"), ("ecr:DescribeRepositories", repo + "b")],
+        )
+        # Listing every repository is authorized on the account.
+        self.assertEqual(self.targets("ecr", "DescribeRepositories", {}), [("ecr:DescribeRepositories", "*")])
+
     def test_lambda_invoke_checks_the_function_and_its_qualifier(self):
         function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"
         self.assertEqual(self.targets("lambda", "Invoke", {"FunctionName": "f"}), [("lambda:InvokeFunction", function)])
