@@ -65,7 +65,7 @@ cdktf synth --output "$out" > /dev/null
 source scripts/lost-lock.sh   # own_orphaned_lock: a state lock this deploy took itself, its answer lost
 deploy_once() { # deploy_once STACK
   cdktf deploy "$1" --output "$out" --skip-synth --auto-approve --skip-provider-lock \
-    --ignore-missing-stack-dependencies --outputs-file "$EMULATOR_HOME/outputs-$1.json" > "$EMULATOR_HOME/deploy-$1.log" 2>&1
+    --outputs-file "$EMULATOR_HOME/outputs-$1.json" > "$EMULATOR_HOME/deploy-$1.log" 2>&1
 }
 deploy() { # deploy STACK
   local began lock

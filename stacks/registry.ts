@@ -159,6 +159,26 @@ export function resourceTypesOf(stack: TerraformStack): string[] {
   return [...types].sort();
 }
 
+/** Every IAM role the app defines, with its stack and system, in deploy order (the adoption runbook's table). */
+export function roleInventory(
+  stacks: ReadonlyMap<string, TerraformStack>,
+): { stack: string; system: SystemId; role: string }[] {
+  return deployOrder(STACKS).flatMap((entry) => {
+    const stack = stacks.get(entry.name);
+    if (!stack) return [];
+    return stack.node
+      .findAll()
+      .filter((c): c is Role => c instanceof Role)
+      .map((r) => ({ stack: entry.name, system: entry.system, role: r.roleName }));
+  });
+}
+
+/** The inventory as the Markdown table docs/import-runbook.md carries (`node scripts/stacks.js roles --markdown`). */
+export function roleTable(stacks: ReadonlyMap<string, TerraformStack>): string {
+  const rows = roleInventory(stacks).map((r) => `| \`${r.role}\` | ${r.stack} | ${r.system} |`);
+  return ["| Role | Stack | System |", "|---|---|---|", ...rows].join("\n");
+}
+
 export class AdoptionError extends Error {
   override name = "AdoptionError";
 }
@@ -196,13 +216,11 @@ export function adoptRoles(scope: Construct, names: readonly string[]): Role[] {
 export function buildApp(app: App, env: NodeJS.ProcessEnv = process.env): Map<string, TerraformStack> {
   const config = loadConfig({ env, context: (key) => app.node.tryGetContext(key) });
   const stacks = new Map<string, TerraformStack>();
+  // `dependsOn` orders the scripts and workflows; it is deliberately not a cdktf dependency, so
+  // `cdktf deploy <stack>` and `cdktf destroy <stack>` work on one stack as written (cdktf refuses
+  // a stack whose dependencies are not named, without --ignore-missing-stack-dependencies). No
+  // stack reads another's attributes: names are derived from the shared configuration.
   for (const entry of deployOrder(STACKS)) stacks.set(entry.name, entry.build(app, config));
-  for (const entry of STACKS) {
-    for (const dep of entry.dependsOn) {
-      if (dep !== BOOTSTRAP_STACK)
-        (stacks.get(entry.name) as TerraformStack).addDependency(stacks.get(dep) as TerraformStack);
-    }
-  }
   // Each system's GitHub roles may do what its stacks need: their resource types, its prefixes.
   const bootstrap = stacks.get(BOOTSTRAP_STACK) as BootstrapStack;
   for (const [system, entry] of Object.entries<SystemEntry>(SYSTEMS)) {

@@ -142,7 +142,6 @@ export function startSystemEmulator(name: string): SystemEmulator {
       outDir(environment),
       "--skip-synth",
       "--auto-approve",
-      "--ignore-missing-stack-dependencies",
       ...(command === "deploy" ? ["--skip-provider-lock"] : []),
     ];
     const label = `${command} ${environment}/${stack}${settings.IAC_CI_ADOPT_ROLES ? " (adopting roles)" : ""}`;
