@@ -1,3 +1,4 @@
+import { TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { type AppConfig, stateKey } from "../config";
 import { AwsStack } from "../constructs/aws-stack";
@@ -54,6 +55,28 @@ export class SystemStack extends AwsStack {
     this.config = config;
     this.stackName = stackName;
     this.system = props.system;
+  }
+
+  /**
+   * Declares the `aws_region` Terraform variable (validated as a region code, by default
+   * `defaultRegion`) and makes it the provider's region. The state stays in the platform's store
+   * and region: an S3 backend block cannot take a variable. Every stack of a system that has the
+   * variable must get the same value (their names and ARNs meet in that region).
+   */
+  regionVariable(defaultRegion: string, description: string): TerraformVariable {
+    const region = new TerraformVariable(this, "aws_region", {
+      type: "string",
+      default: defaultRegion,
+      description,
+      validation: [
+        {
+          condition: '${can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", var.aws_region))}',
+          errorMessage: `aws_region must be an AWS region code such as ${defaultRegion}.`,
+        },
+      ],
+    });
+    this.provider.region = region.stringValue;
+    return region;
   }
 
   /** The environment of this synth (dev, stage, prod). */

@@ -35,7 +35,7 @@ import {
 import { alertTopic, watchStack } from "../alerts";
 import { SystemStack } from "../system-stack";
 import { repositoryName } from "./ecr-stack";
-import { iacCiNames } from "./names";
+import { IAC_CI_REGION_DESCRIPTION, iacCiNames } from "./names";
 
 /** Size and time of each function (kept as originally specified). */
 export const FUNCTION_SIZING: Record<FunctionKey, { timeout: number; memorySize: number }> = {
@@ -104,18 +104,7 @@ export class DeployStack extends SystemStack {
         },
       ],
     });
-    const awsRegion = new TerraformVariable(this, "aws_region", {
-      type: "string",
-      default: platform.region,
-      description: "AWS region of the platform's resources.",
-      validation: [
-        {
-          condition: '${can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))}',
-          errorMessage: "aws_region must be an AWS region code such as us-east-1.",
-        },
-      ],
-    });
-    this.provider.region = awsRegion.stringValue;
+    const awsRegion = this.regionVariable(platform.region, IAC_CI_REGION_DESCRIPTION);
 
     // What a Git host's push or pull_request delivery runs: the deliveries pick the commit,
     // never the commands.

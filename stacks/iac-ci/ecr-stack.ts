@@ -3,7 +3,7 @@ import type { Construct } from "constructs";
 import type { AppConfig } from "../../config";
 import { Repository } from "../../constructs/repository";
 import { SystemStack } from "../system-stack";
-import { iacCiNames } from "./names";
+import { IAC_CI_REGION_DESCRIPTION, iacCiNames } from "./names";
 
 /** The ECR repository name of an environment; 02-deploy derives its image URI from it. */
 export function repositoryName(config: AppConfig): string {
@@ -22,6 +22,8 @@ export class EcrStack extends SystemStack {
       project: names.namePrefix,
       state: "remote",
     });
+    // As 02-deploy: give both the same value (02-deploy derives the image URI in its region).
+    this.regionVariable(config.platform.region, IAC_CI_REGION_DESCRIPTION);
     this.repository = new Repository(this, "Repository", {
       repositoryName: repositoryName(config),
       keepImages: 10,

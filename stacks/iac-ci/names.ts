@@ -1,5 +1,8 @@
 import type { AppConfig } from "../../config";
 
+/** 01-ecr's and 02-deploy's `aws_region` (by default the platform's region). */
+export const IAC_CI_REGION_DESCRIPTION = "AWS region of the platform's resources.";
+
 /** iac-ci's name and state prefixes (its names predate the others and do not change). */
 export function iacCiNames(config: AppConfig) {
   const prefix = config.iacCi.prefix;

@@ -21,8 +21,7 @@ import {
 } from "../../lambdas/trip-assistant/contract";
 import { alertTopic, watchStack } from "../alerts";
 import { SystemStack } from "../system-stack";
-import { tripAssistantNames } from "./names";
-import { regionVariable } from "./region";
+import { TRIP_REGION_DESCRIPTION, tripAssistantNames, VARIABLE_DEFAULTS } from "./names";
 
 /** The sizing of both functions, as originally specified. */
 export const FUNCTION_SIZING = { memorySize: 512, timeout: 30 } as const;
@@ -99,7 +98,7 @@ export class TripAssistantStack extends SystemStack {
     // `npm start` deploys every system unattended; against AWS there are none.
     const emulator = platform.awsEndpoint !== undefined;
 
-    regionVariable(this);
+    this.regionVariable(VARIABLE_DEFAULTS.region, TRIP_REGION_DESCRIPTION);
     const apiKey = new TerraformVariable(this, "openai_api_key", {
       type: "string",
       sensitive: true,
@@ -323,6 +322,16 @@ export class TripAssistantStack extends SystemStack {
     });
     new TerraformOutput(this, "agent_lambda_function_name", { value: agent.functionName });
     new TerraformOutput(this, "api_lambda_function_name", { value: apiFunction.functionName });
+    new TerraformOutput(this, "agent_lambda_function_arn", { value: agent.arn });
+    new TerraformOutput(this, "agent_lambda_invoke_arn", {
+      value: agent.invokeArn,
+      description: "For an API Gateway integration of the agent (the API calls its live alias instead).",
+    });
+    new TerraformOutput(this, "api_lambda_function_arn", { value: apiFunction.arn });
+    new TerraformOutput(this, "api_lambda_invoke_arn", {
+      value: apiFunction.invokeArn,
+      description: "The unqualified function's invoke ARN; the HTTP API integrates the live alias.",
+    });
     new TerraformOutput(this, "agent_live_alias_arn", { value: agentAlias.arn });
     new TerraformOutput(this, "api_live_alias_arn", { value: apiAlias.arn });
     new TerraformOutput(this, "agent_ecr_repository_url", { value: repositoryUrl(names.agent) });

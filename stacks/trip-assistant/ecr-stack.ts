@@ -5,8 +5,7 @@ import type { Construct } from "constructs";
 import type { AppConfig } from "../../config";
 import { Repository } from "../../constructs/repository";
 import { SystemStack } from "../system-stack";
-import { tripAssistantNames } from "./names";
-import { regionVariable } from "./region";
+import { TRIP_REGION_DESCRIPTION, tripAssistantNames, VARIABLE_DEFAULTS } from "./names";
 
 /** Images kept per repository (the last 10, as originally specified); older ones expire. */
 export const KEEP_IMAGES = 10;
@@ -28,7 +27,7 @@ export class TripAssistantEcrStack extends SystemStack {
       project: names.namePrefix,
       state: "remote",
     });
-    regionVariable(this);
+    this.regionVariable(VARIABLE_DEFAULTS.region, TRIP_REGION_DESCRIPTION);
     const account = new DataAwsCallerIdentity(this, "current", {});
     const region = new DataAwsRegion(this, "current_region", {});
     const functionArn = (name: string) => `arn:aws:lambda:${region.region}:${account.accountId}:function:${name}`;

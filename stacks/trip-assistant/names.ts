@@ -2,6 +2,9 @@ import type { AppConfig } from "../../config";
 
 /** Terraform variable defaults, kept as originally specified. */
 export const VARIABLE_DEFAULTS = { region: "us-east-2" } as const;
+/** Both stacks' `aws_region` (as originally specified, us-east-2 by default). */
+export const TRIP_REGION_DESCRIPTION =
+  "AWS region of the trip assistant's resources (state stays in the platform's region).";
 
 /**
  * The trip assistant's names: `<project>-<what>-<env>`. Every name starts with the

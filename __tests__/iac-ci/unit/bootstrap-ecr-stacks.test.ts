@@ -77,6 +77,18 @@ describe("01-ecr", () => {
   test("outputs the repository URL and ARN", () => {
     expect(Object.keys(ecr.output).sort()).toEqual(["ecr_repo_arn", "ecr_repo_url"]);
   });
+
+  test("aws_region (default: the platform's region) is the provider's region, as in 02-deploy", () => {
+    for (const stack of [ecr, deploy]) {
+      expect(stack.variable.aws_region).toMatchObject({ type: "string", default: "us-east-1" });
+      expect(stack.variable.aws_region.validation[0].error_message).toBe(
+        "aws_region must be an AWS region code such as us-east-1.",
+      );
+      expect(stack.provider.aws[0].region).toBe("${var.aws_region}");
+    }
+    // The state stays in the platform's store and region: a backend cannot take a variable.
+    expect(ecr.terraform.backend.s3.region).toBe("us-east-1");
+  });
 });
 
 describe("remote state of 01-ecr and 02-deploy", () => {
