@@ -7,6 +7,8 @@
 //   node scripts/stacks.js destroy-order [--system S]   the reverse
 //   node scripts/stacks.js role-arn --system S --kind deploy|plan --account ID
 //                                                the system's GitHub OIDC role (00-bootstrap makes it)
+//   node scripts/stacks.js roles [--markdown]    every IAM role the stacks define for the current
+//                                                settings (role, stack, system), for adoption
 //   add --json for a JSON array (GitHub Actions matrices: fromJSON(...))
 
 const path = require("node:path");
@@ -55,6 +57,19 @@ function main(argv) {
     process.stdout.write(`${registry.githubRoleArn(account, config.platform.platformPrefix, kind, system)}\n`);
     return;
   }
+  if (command === "roles") {
+    const { App } = require("cdktf");
+    const stacks = registry.buildApp(new App({ skipValidation: true }), process.env);
+    if (args.includes("--markdown")) {
+      process.stdout.write(`${registry.roleTable(stacks)}\n`);
+      return;
+    }
+    const roles = registry.roleInventory(stacks);
+    process.stdout.write(
+      json ? `${JSON.stringify(roles)}\n` : `${roles.map((r) => `${r.role}\t${r.stack}\t${r.system}`).join("\n")}\n`,
+    );
+    return;
+  }
   if (command === "systems") names = systems;
   else if (command === "order" || command === "destroy-order") {
     const entries = system ? registry.stacksOf(system) : registry.deployOrder(registry.STACKS);
@@ -62,7 +77,7 @@ function main(argv) {
     if (command === "destroy-order") names.reverse();
   } else {
     throw new Error(
-      "usage: stacks.js systems | order [--system S] | destroy-order [--system S] [--json] | role-arn --system S --kind deploy|plan --account ID",
+      "usage: stacks.js systems | order [--system S] | destroy-order [--system S] [--json] | role-arn --system S --kind deploy|plan --account ID | roles [--markdown|--json]",
     );
   }
   process.stdout.write(json ? `${JSON.stringify(names)}\n` : `${names.join("\n")}\n`);

@@ -24,6 +24,7 @@ import {
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { handler } from "../../../lambdas/model-share/api";
 import { ENV, ROUTES, routeKeyOf } from "../../../lambdas/model-share/contract";
+import { expectAdopted, importedIds, makeRoleByHand } from "../../support/adoption";
 import { allSettled, startSystemEmulator } from "../../support/deploy";
 import { pathFormOf } from "../../support/localcloud";
 import { expectOk, terraform } from "../../support/terraform";
@@ -45,6 +46,9 @@ const STAGE_VARS = {
   TF_VAR_safe_concurrency: "false",
 };
 const settingsOf = (env: string) => (env === "stage" ? STAGE_VARS : {});
+/** stage's API role exists already (made by hand): its synth adopts it (docs/import-runbook.md). */
+const STAGE_ROLE = "aimodelshare-stage-playground-api-role";
+const ADOPT_STAGE_ROLE = { IAC_CI_ADOPT_ROLES: STAGE_ROLE };
 
 const emulator = startSystemEmulator(STACK);
 const config = emulator.clientConfig();
@@ -71,8 +75,11 @@ async function apiNamed(name: string) {
 }
 
 describe("the model-share playground API on the emulator, dev and stage side by side", () => {
-  test("both environments synthesize; 00-bootstrap (the shared state store) deploys once", async () => {
-    await allSettled([emulator.synth("dev"), emulator.synth("stage")]);
+  test("both environments synthesize (stage adopting its hand-made API role); 00-bootstrap (the shared state store) deploys once", async () => {
+    await makeRoleByHand(iam, STAGE_ROLE, "lambda.amazonaws.com");
+    await allSettled([emulator.synth("dev"), emulator.synth("stage", ADOPT_STAGE_ROLE)]);
+    const stageJson = JSON.parse(fs.readFileSync(path.join(emulator.stackDir("stage", STACK), "cdk.tf.json"), "utf8"));
+    expect(importedIds(stageJson)).toEqual([STAGE_ROLE]);
     expectOk(await emulator.deploy("dev", "00-bootstrap"), "cdktf deploy 00-bootstrap");
     // From here on, as CI deploys: with model-share's GitHub deploy role, under IAM enforcement.
     await emulator.deployAsCi(STACK);
@@ -89,6 +96,8 @@ describe("the model-share playground API on the emulator, dev and stage side by 
     expectOk(dev, "cdktf deploy model-share (dev)");
     expectOk(stage, "cdktf deploy model-share (stage, switches flipped)");
     await allSettled([emulator.expectCleanPlan("dev", STACK), emulator.expectCleanPlan("stage", STACK, STAGE_VARS)]);
+    // The deploy role imported stage's hand-made role and made it the code's: one inline policy, no managed one.
+    await expectAdopted(iam, STAGE_ROLE);
   });
 
   test("the functions: zip, Node.js 22, arm64, 256 MB, 10 s; stage runs with the layer, dev without", async () => {

@@ -1,7 +1,11 @@
+import fs from "node:fs";
+import path from "node:path";
 import { Testing } from "cdktf";
 import { ENVIRONMENTS } from "../../../config";
-import { buildApp } from "../../../stacks/registry";
+import { buildApp, roleInventory, roleTable, SYSTEMS } from "../../../stacks/registry";
 import { synthApp, synthPlatform } from "../../support/synth";
+
+const ROOT = path.resolve(__dirname, "../../..");
 
 describe("adopting IAM roles that already exist", () => {
   test("listed roles get import blocks with their names; others do not", () => {
@@ -54,6 +58,21 @@ describe("adopting IAM roles that already exist", () => {
     );
     expect(names.length).toBeGreaterThan(10);
     for (const name of names) expect(name.length).toBeLessThanOrEqual(64);
+  });
+
+  test("the runbook's role table is what the stacks define (every system's roles, generated)", () => {
+    const { stacks, json } = synthApp({ IAC_CI_GITHUB_REPOSITORY: "acme/platform" });
+    const runbook = fs.readFileSync(path.join(ROOT, "docs", "import-runbook.md"), "utf8");
+    const block = /<!-- roles:begin -->\n([\s\S]*?)\n<!-- roles:end -->/.exec(runbook)?.[1];
+    // On a mismatch: IAC_CI_GITHUB_REPOSITORY=acme/platform node scripts/stacks.js roles --markdown
+    expect(block).toBe(roleTable(stacks));
+    // The table is complete: every aws_iam_role of every stack, each system present.
+    const defined = [...stacks.keys()].flatMap((s) =>
+      Object.values<{ name: string }>(json(s).resource.aws_iam_role ?? {}).map((r) => r.name),
+    );
+    const inventory = roleInventory(stacks);
+    expect(inventory.map((r) => r.role).sort()).toEqual(defined.sort());
+    expect(new Set(inventory.map((r) => r.system))).toEqual(new Set(Object.keys(SYSTEMS)));
   });
 
   test("a role name no stack defines fails synth and lists the roles that exist", () => {

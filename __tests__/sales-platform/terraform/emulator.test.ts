@@ -10,6 +10,7 @@ import {
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import {
   GetBucketNotificationConfigurationCommand,
@@ -28,6 +29,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from "@aws-sdk/client-sns";
 import { FUNCTIONS } from "../../../lambdas/sales-platform/contract";
+import { expectAdopted, importedIds, makeRoleByHand } from "../../support/adoption";
 import { startSystemEmulator } from "../../support/deploy";
 import { expectOk, ROOT, terraform } from "../../support/terraform";
 
@@ -49,6 +51,9 @@ const varFile = [`-var-file=${TFVARS}`];
 let bucket = "";
 
 const s3 = new S3Client(config);
+const iam = new IAMClient(config);
+/** A role a user made by hand before the first deploy. */
+const ADOPTED_ROLE = "sales-dev-process-upload-role";
 const sfn = new SFNClient(config);
 const outputs: Record<string, string> = {};
 
@@ -56,8 +61,12 @@ afterAll(() => emulator.stop());
 
 describe("the sales data platform on the emulator", () => {
   test("00-bootstrap deploys; the stack validates; `terraform plan -var-file=terraform.tfvars.example` plans the whole system", async () => {
-    // The deploy role may own the data bucket the user's tfvars name (s3_bucket_name below).
-    await emulator.synth("dev", { SALES_PLATFORM_DEPLOY_BUCKETS: "emulator-sales" });
+    // The upload processor's role exists already (made by hand): the synth adopts it
+    // (docs/import-runbook.md). The deploy role may own the data bucket the user's tfvars name
+    // (s3_bucket_name below).
+    await makeRoleByHand(iam, ADOPTED_ROLE, "lambda.amazonaws.com");
+    await emulator.synth("dev", { SALES_PLATFORM_DEPLOY_BUCKETS: "emulator-sales", IAC_CI_ADOPT_ROLES: ADOPTED_ROLE });
+    expect(importedIds(JSON.parse(fs.readFileSync(path.join(dir(), "cdk.tf.json"), "utf8")))).toEqual([ADOPTED_ROLE]);
     expectOk(await emulator.deploy("dev", "00-bootstrap"), "cdktf deploy 00-bootstrap");
     // From here on, as CI deploys: with sales-platform's GitHub deploy role, under IAM enforcement.
     await emulator.deployAsCi(STACK);
@@ -71,7 +80,8 @@ describe("the sales data platform on the emulator", () => {
       await terraform(dir(), ["plan", "-input=false", "-lock-timeout=60s", `-var-file=${EXAMPLE}`], env()),
       "terraform plan -var-file=terraform.tfvars.example",
     );
-    expect(plan.output).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy/);
+    // Everything is new but the hand-made role, which is imported and made the code's.
+    expect(plan.output).toMatch(/Plan: 1 to import, \d+ to add, [01] to change, 0 to destroy/);
     expect(plan.output).toContain("+ bucket                      = (known after apply)");
     // Without the required variables, Terraform says which are missing.
     const missing = await terraform(dir(), ["plan", "-input=false", "-lock-timeout=60s"], env());
@@ -133,6 +143,8 @@ describe("the sales data platform on the emulator", () => {
     expect(bucket).toMatch(/^emulator-sales-[a-z0-9]{7}$/);
     // Deployed to the local cloud, the API URL is the stage's local address (on AWS the provider's).
     expect(outputs.api_gateway_url).toMatch(/^http:\/\/\w+\.execute-api\.localhost:\d+\/prod$/);
+    // The deploy role imported the hand-made role: the code's one inline policy, no managed policy.
+    await expectAdopted(iam, ADOPTED_ROLE);
   });
 
   test("the deployed world re-plans clean with the same tfvars", async () => {

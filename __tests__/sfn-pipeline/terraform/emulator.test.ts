@@ -8,13 +8,9 @@ import {
 } from "@aws-sdk/client-apigatewayv2";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
-  AttachRolePolicyCommand,
   CreateRoleCommand,
-  GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
-  ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand,
   ListRolesCommand,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
@@ -28,6 +24,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { githubRoleName } from "../../../constructs/github-oidc";
+import { expectAdopted, makeRoleByHand } from "../../support/adoption";
 import { ACCOUNT_ID, startSystemEmulator } from "../../support/deploy";
 import { expectOk, terraform } from "../../support/terraform";
 
@@ -63,27 +60,7 @@ describe("the step-function pipeline on the emulator", () => {
       [LAMBDA_ROLE, "lambda.amazonaws.com", "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
       [SFN_ROLE, "states.amazonaws.com", "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess"],
     ]) {
-      await iam.send(
-        new CreateRoleCommand({
-          RoleName,
-          Description: "made by hand",
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
-          }),
-        }),
-      );
-      await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: managed }));
-      await iam.send(
-        new PutRolePolicyCommand({
-          RoleName,
-          PolicyName: "hand-made",
-          PolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
-          }),
-        }),
-      );
+      await makeRoleByHand(iam, RoleName, service, managed);
     }
     await emulator.synth("dev", { IAC_CI_GITHUB_REPOSITORY: REPOSITORY });
     expectOk(
@@ -127,12 +104,7 @@ describe("the step-function pipeline on the emulator", () => {
     expect(state.output).toMatch(/aws_iam_role\.Pipeline_Role_\w+/);
     // The adopted roles now carry the code's definition and exactly its one least-privilege
     // policy: the hand-attached managed policy and the leftover inline policy are gone.
-    for (const RoleName of [LAMBDA_ROLE, SFN_ROLE]) {
-      const role = await iam.send(new GetRoleCommand({ RoleName }));
-      expect(role.Role?.Description).not.toBe("made by hand");
-      expect((await iam.send(new ListRolePoliciesCommand({ RoleName }))).PolicyNames).toEqual(["least-privilege"]);
-      expect((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName }))).AttachedPolicies).toEqual([]);
-    }
+    for (const RoleName of [LAMBDA_ROLE, SFN_ROLE]) await expectAdopted(iam, RoleName);
   });
 
   test("a CI-style plain terraform plan of the synthesized stack (without adoption settings) is clean too", async () => {

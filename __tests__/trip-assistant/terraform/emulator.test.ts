@@ -29,6 +29,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { ENV, FUNCTIONS, LIVE_ALIAS } from "../../../lambdas/trip-assistant/contract";
+import { expectAdopted, importedIds, makeRoleByHand } from "../../support/adoption";
 import { ACCOUNT_ID, startSystemEmulator } from "../../support/deploy";
 import { expectOk, type RunResult, terraform } from "../../support/terraform";
 
@@ -49,11 +50,14 @@ const AGENT = "trip-assistant-agent-dev";
 const API = "trip-assistant-api-dev";
 const SECRET = "sk-emulator-Zq8Wm3Lr5Tx1Vb7Nc4Hd";
 const REPOSITORY = "acme/trip-assistant";
+/** The agent's role exists already (made by hand): the synth adopts it (docs/import-runbook.md). */
+const AGENT_ROLE = "trip-assistant-agent-dev-role";
 /** What a user exports before deploying: the key and the first image tag as TF_VAR_*, the GitHub repository. */
 const settings = {
   TF_VAR_openai_api_key: SECRET,
   TF_VAR_image_tag: "v1",
   IAC_CI_GITHUB_REPOSITORY: REPOSITORY,
+  IAC_CI_ADOPT_ROLES: AGENT_ROLE,
 };
 
 const emulator = startSystemEmulator(SYSTEM);
@@ -89,7 +93,8 @@ const versions = async (FunctionName: string) =>
     .filter((v) => v !== "$LATEST");
 
 describe("the trip assistant on the emulator", () => {
-  test("00-bootstrap, then the ECR stage, then the app deploy with the key from TF_VAR_openai_api_key", async () => {
+  test("00-bootstrap, then the ECR stage, then the app deploy with the key from TF_VAR_openai_api_key (adopting the hand-made agent role)", async () => {
+    await makeRoleByHand(iam, AGENT_ROLE, "lambda.amazonaws.com");
     await emulator.synth("dev", settings);
     // The key is no literal of the synthesized JSON: it arrives at plan time.
     const appJson = fs.readFileSync(path.join(emulator.stackDir("dev", APP_STACK), "cdk.tf.json"), "utf8");
@@ -99,6 +104,8 @@ describe("the trip assistant on the emulator", () => {
     await emulator.deployAsCi(SYSTEM, { repository: REPOSITORY });
     await run(`cdktf deploy ${ECR_STACK}`, emulator.deploy("dev", ECR_STACK, settings));
     await run(`cdktf deploy ${APP_STACK}`, emulator.deploy("dev", APP_STACK, settings));
+    expect(importedIds(JSON.parse(appJson))).toEqual([AGENT_ROLE]);
+    await expectAdopted(iam, AGENT_ROLE);
   });
 
   test("terraform plan of both stages is clean (-detailed-exitcode 0)", async () => {
