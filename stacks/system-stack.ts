@@ -79,6 +79,27 @@ export class SystemStack extends AwsStack {
     return region;
   }
 
+  /**
+   * Declares the `environment` Terraform variable, so `terraform plan -var environment=dev` (and a
+   * tfvars file that sets it) works as with a hand-written root module. The environment is fixed
+   * at synth (names and the state key carry it), so the variable defaults to it and any other
+   * value fails the plan with a message saying how to plan that environment instead.
+   */
+  environmentVariable(): TerraformVariable {
+    const environment = this.environment;
+    return new TerraformVariable(this, "environment", {
+      type: "string",
+      default: environment,
+      description: `Deployment environment; this synthesized stack is ${environment}'s (set IAC_CI_ENV and synthesize again for another).`,
+      validation: [
+        {
+          condition: `\${var.environment == "${environment}"}`,
+          errorMessage: `This stack was synthesized for environment ${environment} (its names and state key carry it): run IAC_CI_ENV=<environment> npx cdktf synth to plan another environment.`,
+        },
+      ],
+    });
+  }
+
   /** The environment of this synth (dev, stage, prod). */
   get environment(): string {
     return this.config.platform.environment;

@@ -73,6 +73,8 @@ export class SfnPipelineStack extends SystemStack {
       },
     });
     void accountIdVar;
+    // `terraform plan -var aws_account_id=... -var environment=dev`, as the original is run.
+    this.environmentVariable();
 
     // One role for both functions, as originally specified: logs to their own log groups, nothing else.
     this.lambdaRole = new Role(this, "LambdaRole", {

@@ -99,6 +99,8 @@ export class TripAssistantStack extends SystemStack {
     const emulator = platform.awsEndpoint !== undefined;
 
     this.regionVariable(VARIABLE_DEFAULTS.region, TRIP_REGION_DESCRIPTION);
+    // A tfvars file with environment, aws_region and openai_api_key, as the original is run.
+    this.environmentVariable();
     const apiKey = new TerraformVariable(this, "openai_api_key", {
       type: "string",
       sensitive: true,

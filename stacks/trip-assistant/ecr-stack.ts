@@ -28,6 +28,8 @@ export class TripAssistantEcrStack extends SystemStack {
       state: "remote",
     });
     this.regionVariable(VARIABLE_DEFAULTS.region, TRIP_REGION_DESCRIPTION);
+    // A tfvars file with environment, aws_region and openai_api_key, as the original is run.
+    this.environmentVariable();
     const account = new DataAwsCallerIdentity(this, "current", {});
     const region = new DataAwsRegion(this, "current_region", {});
     const functionArn = (name: string) => `arn:aws:lambda:${region.region}:${account.accountId}:function:${name}`;

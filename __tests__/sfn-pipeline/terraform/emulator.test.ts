@@ -111,6 +111,23 @@ describe("the step-function pipeline on the emulator", () => {
     // Once the roles are in state, the import blocks are no-ops: dropping the setting changes nothing.
     await emulator.synth("dev");
     await emulator.expectCleanPlan("dev", STACK);
+    // The original's own command form works as written, and another environment is refused by name.
+    await emulator.expectCleanPlan("dev", STACK, {}, [
+      "-var",
+      `aws_account_id=${ACCOUNT_ID}`,
+      "-var",
+      "environment=dev",
+    ]);
+    const other = await terraform(
+      emulator.stackDir("dev", STACK),
+      ["plan", "-input=false", "-lock=false", "-var", `aws_account_id=${ACCOUNT_ID}`, "-var", "environment=prod"],
+      emulator.env("dev"),
+    );
+    expect(other.status).not.toBe(0);
+    // (Terraform wraps a diagnostic's lines.)
+    expect(other.output.replace(/\s+/g, " ")).toContain(
+      "This stack was synthesized for environment dev (its names and state key carry it)",
+    );
   });
 
   test("the pipeline is deployed as the code says: zips, the original role names, the API route, finite logs", async () => {

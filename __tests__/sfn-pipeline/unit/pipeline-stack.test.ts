@@ -136,6 +136,19 @@ describe("sfn-pipeline", () => {
     expect(stack.output.account_id.value).toBe("${data.aws_caller_identity.current.account_id}");
   });
 
+  test("`-var environment=dev` is accepted as the original is run: the variable defaults to the synth's environment and refuses another", () => {
+    expect(stack.variable.environment).toMatchObject({ type: "string", default: "dev" });
+    expect(stack.variable.environment.validation).toEqual([
+      {
+        condition: '${var.environment == "dev"}',
+        error_message: expect.stringContaining("IAC_CI_ENV=<environment> npx cdktf synth"),
+      },
+    ]);
+    const prod = synthApp({ IAC_CI_ENV: "prod" }).json("sfn-pipeline");
+    expect(prod.variable.environment).toMatchObject({ default: "prod" });
+    expect(prod.variable.environment.validation[0].condition).toBe('${var.environment == "prod"}');
+  });
+
   test("project name and environment are settings: names and state key follow them", () => {
     const other = synthApp({ SFN_PIPELINE_PROJECT_NAME: "orders", IAC_CI_ENV: "prod" }).json("sfn-pipeline");
     const names = resourcesOf(other, "aws_iam_role").map((r) => r.name);

@@ -87,6 +87,9 @@ describe("region and state", () => {
   test("aws_region (default us-east-2) drives both providers; state stays in the platform's store and region", () => {
     for (const stack of [app, ecr]) {
       expect(stack.variable.aws_region).toMatchObject({ type: "string", default: "us-east-2" });
+      // A tfvars file setting environment (as the original's) is accepted for the synthesized one only.
+      expect(stack.variable.environment).toMatchObject({ type: "string", default: "dev" });
+      expect(stack.variable.environment.validation[0].condition).toBe('${var.environment == "dev"}');
       expect(stack.provider.aws[0].region).toBe("${var.aws_region}");
       expect(stack.terraform.backend.s3).toMatchObject({
         bucket: "iac-ci-tfstate",
