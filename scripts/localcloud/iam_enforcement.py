@@ -1112,9 +1112,28 @@ def _kms(action: str, params: dict, region: str, account: str) -> list[tuple[str
     key = _first(params, "KeyId")
     if not key:
         return [(f"kms:{action}", "*")]
+    alias = key if key.startswith("alias/") else ("alias/" + key.split(":alias/", 1)[1] if ":alias/" in key else None)
+    if alias:
+        # A key named by its alias is authorized on the key the alias points to, as AWS does
+        # (the alias is no resource of DescribeKey, Encrypt, ...). An AWS-managed alias
+        # (alias/aws/ssm) gets its key on first use, as in AWS. An unknown alias keeps its ARN.
+        alias_region = key.split(":")[3] if key.startswith("arn:") else region
+        target = _kms_alias_target(account, alias_region, alias)
+        if target:
+            return [(f"kms:{action}", _arn("kms", alias_region, account, f"key/{target}"))]
+        return [(f"kms:{action}", _arn("kms", alias_region, account, alias))]
     if key.startswith("arn:"):
         return [(f"kms:{action}", key)]
-    return [(f"kms:{action}", _arn("kms", region, account, key if key.startswith("alias/") else f"key/{key}"))]
+    return [(f"kms:{action}", _arn("kms", region, account, f"key/{key}"))]
+
+
+def _kms_alias_target(account: str, region: str, alias: str) -> str | None:
+    from moto.kms.models import kms_backends  # noqa: PLC0415 - only loaded for KMS requests
+
+    try:
+        return kms_backends[account][region].get_key_id_from_alias(alias)
+    except Exception:  # noqa: BLE001 - an unknown region or account: no key to resolve to
+        return None
 
 
 def _secretsmanager(action: str, params: dict, region: str, account: str) -> list[tuple[str, str]]:

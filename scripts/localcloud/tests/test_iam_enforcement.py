@@ -226,6 +226,24 @@ class Targets(unittest.TestCase):
         # Listing every repository is authorized on the account.
         self.assertEqual(self.targets("ecr", "DescribeRepositories", {}), [("ecr:DescribeRepositories", "*")])
 
+    def test_kms_authorizes_a_key_named_by_alias_on_the_key_it_points_to(self):
+        from moto.kms.models import kms_backends
+
+        backend = kms_backends[ACCOUNT]["us-east-2"]
+        key = backend.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", "test", None)
+        backend.create_alias(key.id, "alias/app")
+        key_arn = f"arn:aws:kms:us-east-2:{ACCOUNT}:key/{key.id}"
+        on = lambda params: iam.request_targets("kms", "DescribeKey", params, "us-east-2", ACCOUNT)  # noqa: E731
+        self.assertEqual(on({"KeyId": "alias/app"}), [("kms:DescribeKey", key_arn)])
+        self.assertEqual(on({"KeyId": f"arn:aws:kms:us-east-2:{ACCOUNT}:alias/app"}), [("kms:DescribeKey", key_arn)])
+        self.assertEqual(on({"KeyId": key.id}), [("kms:DescribeKey", key_arn)])
+        # An AWS-managed alias has its key made on first use, as in AWS; the key is the resource.
+        [(action, managed)] = on({"KeyId": "alias/aws/ssm"})
+        self.assertRegex(managed, rf"^arn:aws:kms:us-east-2:{ACCOUNT}:key/[0-9a-f-]{{36}}$")
+        self.assertEqual(on({"KeyId": "alias/aws/ssm"}), [(action, managed)])
+        # An alias that does not exist keeps its own ARN (the request then fails NotFound).
+        self.assertEqual(on({"KeyId": "alias/nope"}), [("kms:DescribeKey", f"arn:aws:kms:us-east-2:{ACCOUNT}:alias/nope")])
+
     def test_lambda_invoke_checks_the_function_and_its_qualifier(self):
         function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"
         self.assertEqual(self.targets("lambda", "Invoke", {"FunctionName": "f"}), [("lambda:InvokeFunction", function)])
