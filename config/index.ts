@@ -64,6 +64,8 @@ export interface PlatformConfig {
 
 export interface AppConfig {
   readonly platform: PlatformConfig;
+  /** Settings read under a former name: what to set instead (the app prints them). */
+  readonly warnings: readonly string[];
   readonly iacCi: IacCiSettings;
   readonly sfnPipeline: SfnPipelineSettings;
   readonly modelShare: ModelShareSettings;
@@ -71,18 +73,28 @@ export interface AppConfig {
   readonly tripAssistant: TripAssistantSettings;
 }
 
-/** The shared settings' names. The `IAC_CI_` names predate the other systems and are kept. */
+/**
+ * The shared settings' names: `PLATFORM_*` (context `platform:*`). Their former names,
+ * `IAC_CI_*` (context `iac-ci:*`, from when the platform was one system), are read for one more
+ * release with a warning.
+ */
+const platformSetting = (env: string, key: string) =>
+  ({
+    env: `PLATFORM_${env}`,
+    context: `platform:${key}`,
+    formerly: { env: `IAC_CI_${env}`, context: `iac-ci:${key}` },
+  }) as const;
 export const PLATFORM_SETTINGS = {
-  environment: { env: "IAC_CI_ENV", context: "iac-ci:environment" },
-  region: { env: "IAC_CI_REGION", context: "iac-ci:region" },
-  stateBucket: { env: "IAC_CI_STATE_BUCKET", context: "iac-ci:stateBucket" },
-  lockTable: { env: "IAC_CI_LOCK_TABLE", context: "iac-ci:lockTable" },
-  awsEndpoint: { env: "IAC_CI_AWS_ENDPOINT", context: "iac-ci:awsEndpoint" },
-  adoptRoles: { env: "IAC_CI_ADOPT_ROLES", context: "iac-ci:adoptRoles" },
-  logRetentionDays: { env: "IAC_CI_LOG_RETENTION_DAYS", context: "iac-ci:logRetentionDays" },
-  githubRepository: { env: "IAC_CI_GITHUB_REPOSITORY", context: "iac-ci:githubRepository" },
-  githubDeployEnvironments: { env: "IAC_CI_GITHUB_DEPLOY_ENVIRONMENTS", context: "iac-ci:githubDeployEnvironments" },
-  protectData: { env: "IAC_CI_PROTECT_DATA", context: "iac-ci:protectData" },
+  environment: platformSetting("ENV", "environment"),
+  region: platformSetting("REGION", "region"),
+  stateBucket: platformSetting("STATE_BUCKET", "stateBucket"),
+  lockTable: platformSetting("LOCK_TABLE", "lockTable"),
+  awsEndpoint: platformSetting("AWS_ENDPOINT", "awsEndpoint"),
+  adoptRoles: platformSetting("ADOPT_ROLES", "adoptRoles"),
+  logRetentionDays: platformSetting("LOG_RETENTION_DAYS", "logRetentionDays"),
+  githubRepository: platformSetting("GITHUB_REPOSITORY", "githubRepository"),
+  githubDeployEnvironments: platformSetting("GITHUB_DEPLOY_ENVIRONMENTS", "githubDeployEnvironments"),
+  protectData: platformSetting("PROTECT_DATA", "protectData"),
 } as const;
 
 const REGION_RULE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -155,6 +167,7 @@ export function loadConfig(source: ConfigSource = { env: process.env }): AppConf
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return {
+    warnings: [...new Set(r.warnings)],
     platform: {
       environment,
       region,

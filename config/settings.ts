@@ -9,6 +9,11 @@ export interface SettingName {
   readonly env: string;
   /** cdktf context key, e.g. `sfn-pipeline:projectName`. */
   readonly context: string;
+  /**
+   * The setting's former names, still read (after the current ones) with a warning for one
+   * release, so a pipeline or shell that sets them keeps working while it is updated.
+   */
+  readonly formerly?: { readonly env: string; readonly context: string };
 }
 
 export type ConfigSource = {
@@ -28,18 +33,43 @@ export class ConfigError extends Error {
 /** Reads raw settings from one source and gathers problems. */
 export class SettingsReader {
   readonly problems: string[] = [];
+  /** Former setting names in use: each one's line says what to set instead. */
+  readonly warnings: string[] = [];
 
   constructor(private readonly source: ConfigSource) {}
 
-  /** The trimmed value and where it came from; `value` is undefined when unset. */
+  /**
+   * The trimmed value and where it came from; `value` is undefined when unset. The environment
+   * wins over context; a current name over a former one. A current and a former name set to
+   * different values is a problem naming both (which one was meant cannot be told).
+   */
   read(setting: SettingName): { value: string | undefined; from: string } {
-    const fromEnv = this.source.env?.[setting.env];
-    if (fromEnv !== undefined && fromEnv.trim() !== "") return { value: fromEnv.trim(), from: setting.env };
-    const fromContext = this.source.context?.(setting.context);
-    if (fromContext !== undefined && fromContext !== null && String(fromContext).trim() !== "") {
-      return { value: String(fromContext).trim(), from: `context ${setting.context}` };
+    const current = this.readNames(setting.env, setting.context);
+    const former = setting.formerly ? this.readNames(setting.formerly.env, setting.formerly.context) : undefined;
+    if (former?.value !== undefined) {
+      const formerName = former.from;
+      const currentName = former.from.startsWith("context ") ? `context ${setting.context}` : setting.env;
+      if (current.value !== undefined && current.value !== former.value) {
+        this.problems.push(
+          `${current.from}="${current.value}" and its former name ${formerName}="${former.value}" disagree: set only ${current.from}`,
+        );
+      } else {
+        this.warnings.push(`${formerName} is a former name, read for one more release: set ${currentName} instead`);
+      }
+      if (current.value === undefined) return former as { value: string; from: string };
     }
+    if (current.value !== undefined) return current;
     return { value: undefined, from: `${setting.env} (or context ${setting.context})` };
+  }
+
+  private readNames(env: string, context: string): { value: string | undefined; from: string } {
+    const fromEnv = this.source.env?.[env];
+    if (fromEnv !== undefined && fromEnv.trim() !== "") return { value: fromEnv.trim(), from: env };
+    const fromContext = this.source.context?.(context);
+    if (fromContext !== undefined && fromContext !== null && String(fromContext).trim() !== "") {
+      return { value: String(fromContext).trim(), from: `context ${context}` };
+    }
+    return { value: undefined, from: `${env} (or context ${context})` };
   }
 
   /** An environment variable the platform honours after its own (AWS_REGION, say). */

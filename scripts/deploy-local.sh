@@ -21,10 +21,11 @@ export EMULATOR_HOME="${EMULATOR_HOME:-$ROOT/.emulator/default}"
 endpoint="$(scripts/emulator.sh start)"
 echo "[deploy-local] emulator at $endpoint" >&2
 
-export IAC_CI_AWS_ENDPOINT="$endpoint"
+export PLATFORM_AWS_ENDPOINT="$endpoint"
+unset IAC_CI_AWS_ENDPOINT   # its former name: a stale value would contradict this emulator's
 # The emulator's admin principal (created at its start; profile "local" in its home).
 export AWS_SHARED_CREDENTIALS_FILE="$EMULATOR_HOME/credentials" AWS_CONFIG_FILE="$EMULATOR_HOME/config"
-export AWS_PROFILE=local AWS_REGION="${IAC_CI_REGION:-us-east-1}"
+export AWS_PROFILE=local AWS_REGION="${PLATFORM_REGION:-${IAC_CI_REGION:-us-east-1}}"
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 # Deploy-time inputs without a default, for the emulator only (real deploys pass their own):
 # the sales platform's bucket base name and alert address, trip-assistant's key and first image.

@@ -4,7 +4,7 @@
 # commits it does serve; docs/toolchain.md records how they were chosen.
 
 # Terraform: a `terraform` already on PATH is used when it is at least TERRAFORM_MIN_VERSION
-# (import blocks, which IAC_CI_ADOPT_ROLES writes, need 1.5); otherwise, or with
+# (import blocks, which PLATFORM_ADOPT_ROLES writes, need 1.5); otherwise, or with
 # IAC_CI_TERRAFORM=pinned, TERRAFORM_VERSION is built from its Go module.
 TERRAFORM_VERSION=1.8.5
 TERRAFORM_MIN_VERSION=1.5.0

@@ -184,7 +184,7 @@ export class AdoptionError extends Error {
 }
 
 /**
- * Adopts every role named in IAC_CI_ADOPT_ROLES, whichever stack defines it (a Terraform
+ * Adopts every role named in PLATFORM_ADOPT_ROLES, whichever stack defines it (a Terraform
  * import block on that role). A name no stack defines fails, listing the names that exist:
  * a typo would otherwise be ignored and the deploy still fail with EntityAlreadyExists.
  */
@@ -194,7 +194,7 @@ export function adoptRoles(scope: Construct, names: readonly string[]): Role[] {
   const unknown = names.filter((n) => !byName.has(n));
   if (unknown.length) {
     throw new AdoptionError(
-      `IAC_CI_ADOPT_ROLES names roles that no stack defines: ${unknown.join(", ")}. ` +
+      `PLATFORM_ADOPT_ROLES names roles that no stack defines: ${unknown.join(", ")}. ` +
         `Roles the stacks define: ${[...byName.keys()].sort().join(", ")}`,
     );
   }

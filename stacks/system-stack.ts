@@ -90,11 +90,11 @@ export class SystemStack extends AwsStack {
     return new TerraformVariable(this, "environment", {
       type: "string",
       default: environment,
-      description: `Deployment environment; this synthesized stack is ${environment}'s (set IAC_CI_ENV and synthesize again for another).`,
+      description: `Deployment environment; this synthesized stack is ${environment}'s (set PLATFORM_ENV and synthesize again for another).`,
       validation: [
         {
           condition: `\${var.environment == "${environment}"}`,
-          errorMessage: `This stack was synthesized for environment ${environment} (its names and state key carry it): run IAC_CI_ENV=<environment> npx cdktf synth to plan another environment.`,
+          errorMessage: `This stack was synthesized for environment ${environment} (its names and state key carry it): run PLATFORM_ENV=<environment> npx cdktf synth to plan another environment.`,
         },
       ],
     });

@@ -10,7 +10,7 @@ import {
 
 // Role adoption as docs/import-runbook.md tells it, for any system's emulator test: a role made
 // by hand (broad managed policy, leftover inline policy) before the stack is deployed with the
-// role in IAC_CI_ADOPT_ROLES; afterwards the role carries the code's definition and only it.
+// role in PLATFORM_ADOPT_ROLES; afterwards the role carries the code's definition and only it.
 
 const HAND_MADE = "made by hand";
 

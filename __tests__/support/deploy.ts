@@ -110,13 +110,13 @@ export function startSystemEmulator(name: string): SystemEmulator {
   const env = (environment: string, settings: Record<string, string> = {}) =>
     emulatorEnv(
       endpoint,
-      { IAC_CI_ENV: environment, IAC_CI_GITHUB_REPOSITORY: GITHUB_REPOSITORY, ...actor, ...settings },
+      { PLATFORM_ENV: environment, PLATFORM_GITHUB_REPOSITORY: GITHUB_REPOSITORY, ...actor, ...settings },
       credentials,
     );
   const adminEnv = (environment: string, settings: Record<string, string> = {}) =>
     emulatorEnv(
       endpoint,
-      { IAC_CI_ENV: environment, IAC_CI_GITHUB_REPOSITORY: GITHUB_REPOSITORY, ...settings },
+      { PLATFORM_ENV: environment, PLATFORM_GITHUB_REPOSITORY: GITHUB_REPOSITORY, ...settings },
       credentials,
     );
   const envFor = (stack: string) => (stack === "00-bootstrap" ? adminEnv : env);
@@ -144,7 +144,7 @@ export function startSystemEmulator(name: string): SystemEmulator {
       "--auto-approve",
       ...(command === "deploy" ? ["--skip-provider-lock"] : []),
     ];
-    const label = `${command} ${environment}/${stack}${settings.IAC_CI_ADOPT_ROLES ? " (adopting roles)" : ""}`;
+    const label = `${command} ${environment}/${stack}${settings.PLATFORM_ADOPT_ROLES ? " (adopting roles)" : ""}`;
     const started = Date.now();
     const e = envFor(stack)(environment, settings);
     let result = await cdktf(args, e);

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
+import { PLATFORM_SETTINGS } from "../../config";
 import { type EmulatorCredentials, emulatorCredentials } from "./aws";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -33,20 +34,22 @@ export function emulatorEnv(
 ): Record<string, string> {
   const env: Record<string, string> = {
     ...baseEnv,
-    IAC_CI_AWS_ENDPOINT: endpoint,
+    PLATFORM_AWS_ENDPOINT: endpoint,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_REGION: "us-east-1",
     TF_IN_AUTOMATION: "1",
     ...settings,
   };
+  // Only the given settings configure the app: no shared setting leaks in from the caller's
+  // shell, under its name or its former one (the endpoint is this emulator's).
+  const shared: string[] = Object.values(PLATFORM_SETTINGS).flatMap((s) => [s.env, s.formerly.env]);
   for (const name of [
+    ...shared.filter((n) => n !== "PLATFORM_AWS_ENDPOINT"),
     "AWS_PROFILE",
     "AWS_SESSION_TOKEN",
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_CONFIG_FILE",
-    "IAC_CI_ENV",
-    "IAC_CI_ADOPT_ROLES",
   ]) {
     if (!(name in settings)) delete env[name];
   }
@@ -56,7 +59,9 @@ export function emulatorEnv(
 /** Environment for Terraform without any AWS endpoint or credentials (validation only). */
 export function offlineEnv(): Record<string, string> {
   const env = { ...baseEnv };
-  for (const k of Object.keys(env)) if (k.startsWith("IAC_CI_") || k.startsWith("AWS_")) delete env[k];
+  const shared: string[] = Object.values(PLATFORM_SETTINGS).flatMap((s) => [s.env, s.formerly.env]);
+  for (const k of Object.keys(env))
+    if (shared.includes(k) || k.startsWith("IAC_CI_") || k.startsWith("AWS_")) delete env[k];
   return env;
 }
 
@@ -78,7 +83,7 @@ type RunOptions = { cwd?: string; env: Record<string, string>; timeoutMs?: numbe
  * saying so: what an operator does after a crashed run, and nothing else is retried.
  */
 export async function run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
-  const dir = options.env.IAC_CI_AWS_ENDPOINT ? lockedStackDir(command, args) : undefined;
+  const dir = options.env.PLATFORM_AWS_ENDPOINT ? lockedStackDir(command, args) : undefined;
   if (!dir) return runOnce(command, args, options);
   const startedAt = new Date();
   const others = inFlight.get(dir) ?? 0;

@@ -43,7 +43,7 @@ export class BootstrapStack extends SystemStack {
       // Never delete state with the stack: destroy fails while the bucket holds state.
       forceDestroy: false,
       enforceTls: platform.enforceTls,
-      // prevent_destroy where data is protected (IAC_CI_PROTECT_DATA; deploy a production
+      // prevent_destroy where data is protected (PLATFORM_PROTECT_DATA; deploy a production
       // account's 00-bootstrap with it on).
       protect: platform.protectData,
     });

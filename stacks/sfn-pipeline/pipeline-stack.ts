@@ -30,7 +30,7 @@ const CATCH_ALL: Catcher = { ErrorEquals: ["States.ALL"], Next: FAILED_STATE, Re
 /**
  * The step-function pipeline: lambda_one then lambda_two, run by a state machine
  * with retries and a failure path, started through an IAM-authorized HTTP API route. Roles
- * keep the original system's names, so roles made by hand can be adopted (IAC_CI_ADOPT_ROLES).
+ * keep the original system's names, so roles made by hand can be adopted (PLATFORM_ADOPT_ROLES).
  */
 export class SfnPipelineStack extends SystemStack {
   readonly functions: Record<FunctionKey, LambdaFunction>;

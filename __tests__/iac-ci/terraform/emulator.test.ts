@@ -46,7 +46,7 @@ jest.setTimeout(900_000);
 const GITHUB_REPOSITORY = "acme/iac-ci";
 const emulator = startSystemEmulator("iac-ci");
 const work = emulator.work;
-const withRepo = (extra: Record<string, string> = {}) => ({ IAC_CI_GITHUB_REPOSITORY: GITHUB_REPOSITORY, ...extra });
+const withRepo = (extra: Record<string, string> = {}) => ({ PLATFORM_GITHUB_REPOSITORY: GITHUB_REPOSITORY, ...extra });
 const envFor = (environment: string, extra: Record<string, string> = {}) => emulator.env(environment, withRepo(extra));
 const stackDir = (environment: string, stack: string) => emulator.stackDir(environment, stack);
 
@@ -142,7 +142,7 @@ describe("the iac-ci platform on the emulator", () => {
     const adoptedByConfig = ["iac-ci-stage-worker-role", "iac-ci-stage-watchdog-role"];
     const importedByHand = "iac-ci-stage-orchestrator-role";
     const handMade = [...adoptedByConfig, importedByHand];
-    const adopt = { IAC_CI_ADOPT_ROLES: adoptedByConfig.join(",") };
+    const adopt = { PLATFORM_ADOPT_ROLES: adoptedByConfig.join(",") };
     const trust = JSON.stringify({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -367,7 +367,7 @@ describe("the iac-ci platform on the emulator", () => {
         expect(result.output).toContain("Import successful!");
       });
 
-      test("with IAC_CI_ADOPT_ROLES the deploy imports them, and the next plan is clean", async () => {
+      test("with PLATFORM_ADOPT_ROLES the deploy imports them, and the next plan is clean", async () => {
         expectOk(await stage.adopted, "cdktf deploy 02-deploy (stage, adopting roles)");
         const state = expectOk(
           await terraform(stackDir("stage", "02-deploy"), ["state", "list"], envFor("stage", adopt)),

@@ -10,7 +10,7 @@ import { synthApp } from "../../support/synth";
 
 // GIVEN iac-ci synthesized for dev (the defaults) and for prod
 const dev = synthApp().json("02-deploy");
-const prod = synthApp({ IAC_CI_ENV: "prod" }).json("02-deploy");
+const prod = synthApp({ PLATFORM_ENV: "prod" }).json("02-deploy");
 
 describe("iac-ci: alarms and the alerts topic", () => {
   test("every function, state machine, dead-letter queue, API stage and table has its alarms, each to the alerts topic", () => {
@@ -70,7 +70,7 @@ describe("iac-ci: data protection", () => {
         [true, false],
       ]);
     }
-    const prodOff = synthApp({ IAC_CI_ENV: "prod", IAC_CI_PROTECT_DATA: "no" }).json("02-deploy");
+    const prodOff = synthApp({ PLATFORM_ENV: "prod", PLATFORM_PROTECT_DATA: "no" }).json("02-deploy");
     expect(tables(prodOff).every(([, d, p]) => d === false && p === false)).toBe(true);
   });
 });

@@ -106,7 +106,7 @@ describe("remote state of 01-ecr and 02-deploy", () => {
   });
 
   test("backend bucket and table are the ones 00-bootstrap creates, from one config", () => {
-    const custom = synthPlatform({ IAC_CI_STATE_BUCKET: "acme-tf-state", IAC_CI_LOCK_TABLE: "acme-locks" });
+    const custom = synthPlatform({ PLATFORM_STATE_BUCKET: "acme-tf-state", PLATFORM_LOCK_TABLE: "acme-locks" });
     expect(custom.bootstrap.raw).toHaveResourceWithProperties(S3Bucket, { bucket: "acme-tf-state" });
     expect(custom.bootstrap.raw).toHaveResourceWithProperties(DynamodbTable, { name: "acme-locks" });
     for (const json of [custom.ecr, custom.deploy]) {
@@ -123,7 +123,7 @@ describe("remote state of 01-ecr and 02-deploy", () => {
 });
 
 describe("the emulator setting", () => {
-  const emulated = synthPlatform({ IAC_CI_AWS_ENDPOINT: "http://127.0.0.1:4566" });
+  const emulated = synthPlatform({ PLATFORM_AWS_ENDPOINT: "http://127.0.0.1:4566" });
 
   test("points every provider endpoint and the S3 backend at the emulator", () => {
     const provider = emulated.deploy.provider.aws[0];

@@ -48,7 +48,7 @@ const STAGE_VARS = {
 const settingsOf = (env: string) => (env === "stage" ? STAGE_VARS : {});
 /** stage's API role exists already (made by hand): its synth adopts it (docs/import-runbook.md). */
 const STAGE_ROLE = "aimodelshare-stage-playground-api-role";
-const ADOPT_STAGE_ROLE = { IAC_CI_ADOPT_ROLES: STAGE_ROLE };
+const ADOPT_STAGE_ROLE = { PLATFORM_ADOPT_ROLES: STAGE_ROLE };
 
 const emulator = startSystemEmulator(STACK);
 const config = emulator.clientConfig();

@@ -10,7 +10,7 @@ import { synthApp } from "../../support/synth";
 
 // GIVEN model-share synthesized for dev (the defaults) and for prod
 const dev = synthApp().json("model-share");
-const prod = synthApp({ IAC_CI_ENV: "prod" }).json("model-share");
+const prod = synthApp({ PLATFORM_ENV: "prod" }).json("model-share");
 
 describe("model-share: alarms and the alerts topic", () => {
   test("every function, state machine, dead-letter queue, API stage and table has its alarms, each to the alerts topic", () => {
@@ -42,16 +42,16 @@ describe("model-share: alarms and the alerts topic", () => {
 });
 
 describe("model-share: data protection", () => {
-  test("prod: the table has deletion protection and prevent_destroy; dev: neither; IAC_CI_PROTECT_DATA overrides", () => {
+  test("prod: the table has deletion protection and prevent_destroy; dev: neither; PLATFORM_PROTECT_DATA overrides", () => {
     expect(protection(prod).tables).toEqual([
       { name: "aimodelshare-prod-playground-scores", deletionProtection: true, preventDestroy: true },
     ]);
     expect(protection(dev).tables).toEqual([
       { name: "aimodelshare-dev-playground-scores", deletionProtection: false, preventDestroy: false },
     ]);
-    const prodOff = synthApp({ IAC_CI_ENV: "prod", IAC_CI_PROTECT_DATA: "false" }).json("model-share");
+    const prodOff = synthApp({ PLATFORM_ENV: "prod", PLATFORM_PROTECT_DATA: "false" }).json("model-share");
     expect(protection(prodOff).tables[0]).toMatchObject({ deletionProtection: false, preventDestroy: false });
-    const devOn = synthApp({ IAC_CI_PROTECT_DATA: "true" }).json("model-share");
+    const devOn = synthApp({ PLATFORM_PROTECT_DATA: "true" }).json("model-share");
     expect(protection(devOn).tables[0]).toMatchObject({ deletionProtection: true, preventDestroy: true });
   });
 });

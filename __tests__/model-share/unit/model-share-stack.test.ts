@@ -111,10 +111,10 @@ describe("CORS from cors_allow_origins", () => {
 
   test("defaults: * in dev only; stage and prod allow no origin until one is named", () => {
     expect(stack.variable.cors_allow_origins).toMatchObject({ type: "list(string)", default: ["*"], nullable: false });
-    expect(synth({ IAC_CI_ENV: "stage" }).variable.cors_allow_origins.default).toEqual([]);
-    expect(synth({ IAC_CI_ENV: "prod" }).variable.cors_allow_origins.default).toEqual([]);
+    expect(synth({ PLATFORM_ENV: "stage" }).variable.cors_allow_origins.default).toEqual([]);
+    expect(synth({ PLATFORM_ENV: "prod" }).variable.cors_allow_origins.default).toEqual([]);
     const named = synth({
-      IAC_CI_ENV: "prod",
+      PLATFORM_ENV: "prod",
       MODEL_SHARE_CORS_ALLOW_ORIGINS: "https://a.example.org,http://localhost:3000",
     });
     expect(named.variable.cors_allow_origins.default).toEqual(["https://a.example.org", "http://localhost:3000"]);
@@ -124,7 +124,7 @@ describe("CORS from cors_allow_origins", () => {
     const conditions = (json: StackJson) => json.variable.cors_allow_origins.validation.map((v: Json) => v.condition);
     expect(conditions(stack)).not.toContain('${!contains(var.cors_allow_origins, "*")}');
     for (const env of ["stage", "prod"]) {
-      const v = synth({ IAC_CI_ENV: env }).variable.cors_allow_origins.validation;
+      const v = synth({ PLATFORM_ENV: env }).variable.cors_allow_origins.validation;
       expect(v).toContainEqual({
         condition: '${!contains(var.cors_allow_origins, "*")}',
         error_message: `cors_allow_origins may hold "*" only in dev; this stack is ${env}: name the origins.`,
@@ -152,8 +152,8 @@ describe("CORS from cors_allow_origins", () => {
   });
 
   test("a * origin setting outside dev, or a malformed origin, fails synth naming the setting", () => {
-    expect(() => synthApp({ IAC_CI_ENV: "prod", MODEL_SHARE_CORS_ALLOW_ORIGINS: "*" })).toThrow(ConfigError);
-    expect(() => synthApp({ IAC_CI_ENV: "prod", MODEL_SHARE_CORS_ALLOW_ORIGINS: "*" })).toThrow(
+    expect(() => synthApp({ PLATFORM_ENV: "prod", MODEL_SHARE_CORS_ALLOW_ORIGINS: "*" })).toThrow(ConfigError);
+    expect(() => synthApp({ PLATFORM_ENV: "prod", MODEL_SHARE_CORS_ALLOW_ORIGINS: "*" })).toThrow(
       /MODEL_SHARE_CORS_ALLOW_ORIGINS="\*": "\*" is allowed only in dev \(this is prod\)/,
     );
     expect(() => loadConfig({ env: { MODEL_SHARE_CORS_ALLOW_ORIGINS: "https://ok.org,example.org/x" } })).toThrow(
@@ -269,7 +269,7 @@ describe("the optional layer (use_layer)", () => {
 
 describe("environments, names, state and tags", () => {
   test("names are <name_prefix>-<environment>-<what>; the state key is model-share/<env>/model-share.tfstate", () => {
-    const prod = synth({ IAC_CI_ENV: "prod", MODEL_SHARE_NAME_PREFIX: "ams" });
+    const prod = synth({ PLATFORM_ENV: "prod", MODEL_SHARE_NAME_PREFIX: "ams" });
     expect(only(prod, "aws_lambda_function").function_name).toBe("ams-prod-playground-api");
     expect(only(prod, "aws_dynamodb_table").name).toBe("ams-prod-playground-scores");
     expect(only(prod, "aws_apigatewayv2_api").name).toBe("ams-prod-api");
@@ -284,7 +284,7 @@ describe("environments, names, state and tags", () => {
   });
 
   test("every resource is tagged with project (the name prefix), system and environment", () => {
-    const tags = synth({ IAC_CI_ENV: "stage" }).provider.aws[0].default_tags[0].tags;
+    const tags = synth({ PLATFORM_ENV: "stage" }).provider.aws[0].default_tags[0].tags;
     expect(tags).toMatchObject({
       project: "aimodelshare",
       system: "model-share",
@@ -294,7 +294,7 @@ describe("environments, names, state and tags", () => {
   });
 
   test("the GitHub deploy role of 00-bootstrap may manage this system's names and state", () => {
-    const bootstrap = synthApp({ IAC_CI_GITHUB_REPOSITORY: "octo/model-share" }).json("00-bootstrap");
+    const bootstrap = synthApp({ PLATFORM_GITHUB_REPOSITORY: "octo/model-share" }).json("00-bootstrap");
     const resources = Object.values<Json>(bootstrap.data.aws_iam_policy_document)
       .flatMap((d) => d.statement ?? [])
       .flatMap((st: Json) => st.resources ?? []);
@@ -321,7 +321,7 @@ describe("environments, names, state and tags", () => {
   });
 
   test("the longest name stays within IAM's 64 characters at the longest prefix and environment", () => {
-    const json = synth({ IAC_CI_ENV: "stage", MODEL_SHARE_NAME_PREFIX: "a".repeat(32) });
+    const json = synth({ PLATFORM_ENV: "stage", MODEL_SHARE_NAME_PREFIX: "a".repeat(32) });
     expect(only(json, "aws_iam_role").name.length).toBeLessThanOrEqual(64);
     expect(only(json, "aws_lambda_function").function_name.length).toBeLessThanOrEqual(64);
   });

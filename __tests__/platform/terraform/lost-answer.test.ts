@@ -122,7 +122,7 @@ afterAll(async () => {
 test("Terraform alone fails on its own lock when the lock write's answer is lost, and leaves it behind", async () => {
   const started = new Date();
   proxy.armed = true;
-  const { IAC_CI_AWS_ENDPOINT: _endpoint, ...withoutRecovery } = env;
+  const { PLATFORM_AWS_ENDPOINT: _endpoint, ...withoutRecovery } = env;
   const apply = await terraform(dir, ["apply", "-auto-approve", "-input=false"], withoutRecovery);
   expect(proxy.lost).toEqual([200]);
   expect(apply.status).toBe(1);

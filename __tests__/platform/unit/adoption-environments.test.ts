@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, "../../..");
 
 describe("adopting IAM roles that already exist", () => {
   test("listed roles get import blocks with their names; others do not", () => {
-    const { deploy } = synthPlatform({ IAC_CI_ADOPT_ROLES: "iac-ci-dev-worker-role, iac-ci-dev-watchdog-role" });
+    const { deploy } = synthPlatform({ PLATFORM_ADOPT_ROLES: "iac-ci-dev-worker-role, iac-ci-dev-watchdog-role" });
     expect(deploy.import).toEqual(
       expect.arrayContaining([
         { to: expect.stringMatching(/^aws_iam_role\.worker_Role_\w+$/), id: "iac-ci-dev-worker-role" },
@@ -33,7 +33,7 @@ describe("adopting IAM roles that already exist", () => {
       "fastapi-test-api-role-dev",
       "iac-ci-dev-runner-codebuild-role",
     ];
-    const { json } = synthApp({ IAC_CI_GITHUB_REPOSITORY: "acme/iac-ci", IAC_CI_ADOPT_ROLES: roles.join(",") });
+    const { json } = synthApp({ PLATFORM_GITHUB_REPOSITORY: "acme/iac-ci", PLATFORM_ADOPT_ROLES: roles.join(",") });
     const imported = ["00-bootstrap", "02-deploy", "sfn-pipeline"].flatMap((s) => json(s).import.map((i) => i.id));
     expect(imported.sort()).toEqual([...roles].sort());
     expect(json("00-bootstrap").import).toEqual(
@@ -50,8 +50,8 @@ describe("adopting IAM roles that already exist", () => {
     const { stacks, json } = synthApp({
       IAC_CI_PREFIX: "abcdefghij-klmnopqrs",
       SFN_PIPELINE_PROJECT_NAME: "abcdefghij-klmnopqrstuvw",
-      IAC_CI_ENV: "stage",
-      IAC_CI_GITHUB_REPOSITORY: "acme/iac-ci",
+      PLATFORM_ENV: "stage",
+      PLATFORM_GITHUB_REPOSITORY: "acme/iac-ci",
     });
     const names = [...stacks.keys()].flatMap((s) =>
       Object.values<{ name: string }>(json(s).resource.aws_iam_role ?? {}).map((r) => r.name),
@@ -61,10 +61,10 @@ describe("adopting IAM roles that already exist", () => {
   });
 
   test("the runbook's role table is what the stacks define (every system's roles, generated)", () => {
-    const { stacks, json } = synthApp({ IAC_CI_GITHUB_REPOSITORY: "acme/platform" });
+    const { stacks, json } = synthApp({ PLATFORM_GITHUB_REPOSITORY: "acme/platform" });
     const runbook = fs.readFileSync(path.join(ROOT, "docs", "import-runbook.md"), "utf8");
     const block = /<!-- roles:begin -->\n([\s\S]*?)\n<!-- roles:end -->/.exec(runbook)?.[1];
-    // On a mismatch: IAC_CI_GITHUB_REPOSITORY=acme/platform node scripts/stacks.js roles --markdown
+    // On a mismatch: PLATFORM_GITHUB_REPOSITORY=acme/platform node scripts/stacks.js roles --markdown
     expect(block).toBe(roleTable(stacks));
     // The table is complete: every aws_iam_role of every stack, each system present.
     const defined = [...stacks.keys()].flatMap((s) =>
@@ -76,18 +76,18 @@ describe("adopting IAM roles that already exist", () => {
   });
 
   test("a role name no stack defines fails synth and lists the roles that exist", () => {
-    expect(() => buildApp(Testing.app(), { IAC_CI_ADOPT_ROLES: "iac-ci-dev-wroker-role" })).toThrow(
-      /IAC_CI_ADOPT_ROLES names roles that no stack defines: iac-ci-dev-wroker-role\. Roles the stacks define: .*iac-ci-dev-worker-role/,
+    expect(() => buildApp(Testing.app(), { PLATFORM_ADOPT_ROLES: "iac-ci-dev-wroker-role" })).toThrow(
+      /PLATFORM_ADOPT_ROLES names roles that no stack defines: iac-ci-dev-wroker-role\. Roles the stacks define: .*iac-ci-dev-worker-role/,
     );
   });
 });
 
 describe("environments", () => {
-  const all = ENVIRONMENTS.map((environment) => ({ environment, ...synthPlatform({ IAC_CI_ENV: environment }) }));
+  const all = ENVIRONMENTS.map((environment) => ({ environment, ...synthPlatform({ PLATFORM_ENV: environment }) }));
 
   test("no two environments or stacks share a state key; keys carry system, environment and stack", () => {
     const keys = ENVIRONMENTS.flatMap((environment) => {
-      const { stacks, json } = synthApp({ IAC_CI_ENV: environment });
+      const { stacks, json } = synthApp({ PLATFORM_ENV: environment });
       return [...stacks.keys()]
         .filter((s) => s !== "00-bootstrap")
         .map((s) => json(s).terraform.backend.s3.key as string);

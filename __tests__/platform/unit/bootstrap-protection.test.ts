@@ -1,6 +1,6 @@
 import { synthPlatform } from "../../support/synth";
 
-describe("00-bootstrap's state store under IAC_CI_PROTECT_DATA", () => {
+describe("00-bootstrap's state store under PLATFORM_PROTECT_DATA", () => {
   const lifecycleOf = (env: Record<string, string>) => {
     const { bootstrap } = synthPlatform(env);
     const [bucket] = Object.values(bootstrap.resource.aws_s3_bucket);
@@ -13,8 +13,8 @@ describe("00-bootstrap's state store under IAC_CI_PROTECT_DATA", () => {
   };
 
   test("on: the state bucket and the lock table cannot be destroyed, and the table has deletion protection", () => {
-    expect(lifecycleOf({ IAC_CI_PROTECT_DATA: "true" })).toEqual({ bucket: true, table: true, deletion: true });
-    expect(lifecycleOf({ IAC_CI_ENV: "prod" })).toEqual({ bucket: true, table: true, deletion: true });
+    expect(lifecycleOf({ PLATFORM_PROTECT_DATA: "true" })).toEqual({ bucket: true, table: true, deletion: true });
+    expect(lifecycleOf({ PLATFORM_ENV: "prod" })).toEqual({ bucket: true, table: true, deletion: true });
   });
 
   test("off (dev's default): destroy works", () => {

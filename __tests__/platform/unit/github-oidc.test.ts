@@ -13,7 +13,7 @@ describe("GitHub OIDC deploy identity in 00-bootstrap", () => {
     expect(synthPlatform().bootstrap.resource.aws_iam_openid_connect_provider).toBeUndefined();
   });
 
-  const env = { IAC_CI_GITHUB_REPOSITORY: "acme/iac-ci", IAC_CI_GITHUB_DEPLOY_ENVIRONMENTS: "dev,prod" };
+  const env = { PLATFORM_GITHUB_REPOSITORY: "acme/iac-ci", PLATFORM_GITHUB_DEPLOY_ENVIRONMENTS: "dev,prod" };
   const { stacks, json } = synthApp(env);
   const bootstrap = json("00-bootstrap");
   const roles = Object.values(bootstrap.resource.aws_iam_role);

@@ -65,7 +65,10 @@ describe("the sales data platform on the emulator", () => {
     // (docs/import-runbook.md). The deploy role may own the data bucket the user's tfvars name
     // (s3_bucket_name below).
     await makeRoleByHand(iam, ADOPTED_ROLE, "lambda.amazonaws.com");
-    await emulator.synth("dev", { SALES_PLATFORM_DEPLOY_BUCKETS: "emulator-sales", IAC_CI_ADOPT_ROLES: ADOPTED_ROLE });
+    await emulator.synth("dev", {
+      SALES_PLATFORM_DEPLOY_BUCKETS: "emulator-sales",
+      PLATFORM_ADOPT_ROLES: ADOPTED_ROLE,
+    });
     expect(importedIds(JSON.parse(fs.readFileSync(path.join(dir(), "cdk.tf.json"), "utf8")))).toEqual([ADOPTED_ROLE]);
     expectOk(await emulator.deploy("dev", "00-bootstrap"), "cdktf deploy 00-bootstrap");
     // From here on, as CI deploys: with sales-platform's GitHub deploy role, under IAM enforcement.

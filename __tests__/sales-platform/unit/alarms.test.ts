@@ -3,7 +3,7 @@ import { type Json, resourcesOf, synthApp } from "../../support/synth";
 
 // GIVEN the sales platform synthesized for dev (the defaults) and for prod
 const dev = synthApp().json("sales-platform");
-const prod = synthApp({ IAC_CI_ENV: "prod" }).json("sales-platform");
+const prod = synthApp({ PLATFORM_ENV: "prod" }).json("sales-platform");
 
 describe("sales-platform: alarms on the existing alerts topic", () => {
   test("every function, state machine, dead-letter queue, API stage and the table has its alarms, each to the alerts topic", () => {
@@ -59,7 +59,7 @@ describe("sales-platform: data protection", () => {
       { name: "sales-dev-sales-data", deletionProtection: false, preventDestroy: false },
     ]);
     expect(protection(dev).buckets).toEqual([expect.objectContaining({ preventDestroy: false })]);
-    const prodOff = synthApp({ IAC_CI_ENV: "prod", IAC_CI_PROTECT_DATA: "0" }).json("sales-platform");
+    const prodOff = synthApp({ PLATFORM_ENV: "prod", PLATFORM_PROTECT_DATA: "0" }).json("sales-platform");
     expect(protection(prodOff)).toMatchObject({
       tables: [{ deletionProtection: false, preventDestroy: false }],
       buckets: [{ preventDestroy: false }],

@@ -608,7 +608,7 @@ describe("sales-platform: QuickSight and outputs", () => {
 
 describe("sales-platform: settings", () => {
   test("prefix and environment name everything; the state key is sales-platform/<env>/sales-platform.tfstate", () => {
-    const other = synthSalesPlatform({ SALES_PLATFORM_PREFIX: "acme", IAC_CI_ENV: "prod" });
+    const other = synthSalesPlatform({ SALES_PLATFORM_PREFIX: "acme", PLATFORM_ENV: "prod" });
     expect(resourcesOf(other, "aws_lambda_function").every((f) => f.function_name.startsWith("acme-prod-"))).toBe(true);
     expect(other.terraform.backend.s3.key).toBe("sales-platform/prod/sales-platform.tfstate");
     expect(stack.provider.aws[0].region).toBe("${var.aws_region}");

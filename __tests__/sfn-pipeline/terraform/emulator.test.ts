@@ -40,7 +40,7 @@ jest.setTimeout(900_000);
 const STACK = "sfn-pipeline";
 const LAMBDA_ROLE = "fastapi-test-lambda-role-dev";
 const SFN_ROLE = "fastapi-test-sfn-role-dev";
-const adopt = { IAC_CI_ADOPT_ROLES: `${LAMBDA_ROLE},${SFN_ROLE}` };
+const adopt = { PLATFORM_ADOPT_ROLES: `${LAMBDA_ROLE},${SFN_ROLE}` };
 const REPOSITORY = "acme/platform";
 const emulator = startSystemEmulator(STACK);
 const config = emulator.clientConfig();
@@ -62,9 +62,9 @@ describe("the step-function pipeline on the emulator", () => {
     ]) {
       await makeRoleByHand(iam, RoleName, service, managed);
     }
-    await emulator.synth("dev", { IAC_CI_GITHUB_REPOSITORY: REPOSITORY });
+    await emulator.synth("dev", { PLATFORM_GITHUB_REPOSITORY: REPOSITORY });
     expectOk(
-      await emulator.deploy("dev", "00-bootstrap", { IAC_CI_GITHUB_REPOSITORY: REPOSITORY }),
+      await emulator.deploy("dev", "00-bootstrap", { PLATFORM_GITHUB_REPOSITORY: REPOSITORY }),
       "cdktf deploy 00-bootstrap",
     );
   });
@@ -90,7 +90,7 @@ describe("the step-function pipeline on the emulator", () => {
     expect(result.output).toMatch(new RegExp(`${LAMBDA_ROLE}|${SFN_ROLE}`));
   });
 
-  test("with IAC_CI_ADOPT_ROLES the deploy imports both roles and re-plans clean", async () => {
+  test("with PLATFORM_ADOPT_ROLES the deploy imports both roles and re-plans clean", async () => {
     await emulator.synth("dev", adopt);
     const json = JSON.parse(fs.readFileSync(path.join(emulator.stackDir("dev", STACK), "cdk.tf.json"), "utf8"));
     expect(json.import.map((i: { id: string }) => i.id).sort()).toEqual([LAMBDA_ROLE, SFN_ROLE]);

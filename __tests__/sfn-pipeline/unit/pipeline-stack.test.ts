@@ -141,16 +141,16 @@ describe("sfn-pipeline", () => {
     expect(stack.variable.environment.validation).toEqual([
       {
         condition: '${var.environment == "dev"}',
-        error_message: expect.stringContaining("IAC_CI_ENV=<environment> npx cdktf synth"),
+        error_message: expect.stringContaining("PLATFORM_ENV=<environment> npx cdktf synth"),
       },
     ]);
-    const prod = synthApp({ IAC_CI_ENV: "prod" }).json("sfn-pipeline");
+    const prod = synthApp({ PLATFORM_ENV: "prod" }).json("sfn-pipeline");
     expect(prod.variable.environment).toMatchObject({ default: "prod" });
     expect(prod.variable.environment.validation[0].condition).toBe('${var.environment == "prod"}');
   });
 
   test("project name and environment are settings: names and state key follow them", () => {
-    const other = synthApp({ SFN_PIPELINE_PROJECT_NAME: "orders", IAC_CI_ENV: "prod" }).json("sfn-pipeline");
+    const other = synthApp({ SFN_PIPELINE_PROJECT_NAME: "orders", PLATFORM_ENV: "prod" }).json("sfn-pipeline");
     const names = resourcesOf(other, "aws_iam_role").map((r) => r.name);
     expect(names.sort()).toEqual(["orders-api-role-prod", "orders-lambda-role-prod", "orders-sfn-role-prod"]);
     expect(other.terraform.backend.s3.key).toBe("sfn-pipeline/prod/sfn-pipeline.tfstate");

@@ -56,8 +56,8 @@ const AGENT_ROLE = "trip-assistant-agent-dev-role";
 const settings = {
   TF_VAR_openai_api_key: SECRET,
   TF_VAR_image_tag: "v1",
-  IAC_CI_GITHUB_REPOSITORY: REPOSITORY,
-  IAC_CI_ADOPT_ROLES: AGENT_ROLE,
+  PLATFORM_GITHUB_REPOSITORY: REPOSITORY,
+  PLATFORM_ADOPT_ROLES: AGENT_ROLE,
 };
 
 const emulator = startSystemEmulator(SYSTEM);

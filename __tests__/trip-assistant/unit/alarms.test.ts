@@ -10,7 +10,7 @@ import { synthApp } from "../../support/synth";
 
 // GIVEN trip-assistant synthesized for dev (the defaults) and for prod
 const dev = synthApp().json("trip-assistant");
-const prod = synthApp({ IAC_CI_ENV: "prod" }).json("trip-assistant");
+const prod = synthApp({ PLATFORM_ENV: "prod" }).json("trip-assistant");
 
 describe("trip-assistant: alarms and the alerts topic", () => {
   test("every function, state machine, dead-letter queue, API stage and table has its alarms, each to the alerts topic", () => {

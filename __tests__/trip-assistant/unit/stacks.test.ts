@@ -53,7 +53,7 @@ describe("trip-assistant-ecr: the two repositories", () => {
 
   test("force_delete only in dev: stage and prod repositories keep their images", () => {
     for (const environment of ["stage", "prod"]) {
-      const other = synthApp({ IAC_CI_ENV: environment }).json("trip-assistant-ecr");
+      const other = synthApp({ PLATFORM_ENV: environment }).json("trip-assistant-ecr");
       const repos = resourcesOf(other, "aws_ecr_repository");
       expect(repos.map((r) => [r.name, r.force_delete])).toEqual(
         expect.arrayContaining([
@@ -130,7 +130,7 @@ describe("the OpenAI API key", () => {
   });
 
   test("on the emulator the deploy-time variables get placeholders, so `npm start` runs unattended", () => {
-    const emulated = synthApp({ IAC_CI_AWS_ENDPOINT: "http://127.0.0.1:5000" }).json("trip-assistant");
+    const emulated = synthApp({ PLATFORM_AWS_ENDPOINT: "http://127.0.0.1:5000" }).json("trip-assistant");
     expect(emulated.variable.openai_api_key).toMatchObject({
       sensitive: true,
       default: expect.stringMatching(/^sk-emulator/),
@@ -300,14 +300,14 @@ describe("the HTTP API", () => {
   test("CORS: any origin in dev; elsewhere the setting's origins, none when unset, and never *", () => {
     const cors = (stack: StackJson) => resourcesOf(stack, "aws_apigatewayv2_api")[0].cors_configuration;
     expect(cors(app)).toMatchObject({ allow_origins: ["*"], allow_methods: ["GET", "POST", "OPTIONS"] });
-    expect(cors(synthApp({ IAC_CI_ENV: "prod" }).json("trip-assistant"))).toBeUndefined();
+    expect(cors(synthApp({ PLATFORM_ENV: "prod" }).json("trip-assistant"))).toBeUndefined();
     const origins = "https://trips.example.com,https://www.trips.example.com";
     expect(
-      cors(synthApp({ IAC_CI_ENV: "prod", TRIP_ASSISTANT_CORS_ORIGINS: origins }).json("trip-assistant")),
+      cors(synthApp({ PLATFORM_ENV: "prod", TRIP_ASSISTANT_CORS_ORIGINS: origins }).json("trip-assistant")),
     ).toMatchObject({
       allow_origins: origins.split(","),
     });
-    expect(() => synthApp({ IAC_CI_ENV: "stage", TRIP_ASSISTANT_CORS_ORIGINS: "*" })).toThrow(ConfigError);
+    expect(() => synthApp({ PLATFORM_ENV: "stage", TRIP_ASSISTANT_CORS_ORIGINS: "*" })).toThrow(ConfigError);
     expect(() => synthApp({ TRIP_ASSISTANT_CORS_ORIGINS: "https://x.example/path" })).toThrow(/is not an origin/);
   });
 
@@ -353,7 +353,9 @@ describe("the CD pipeline's GitHub OIDC role", () => {
   });
 
   test("trusted by GitHub's OIDC provider for this repository's environment only; exactly the deploy permissions", () => {
-    const withRepo = synthApp({ IAC_CI_GITHUB_REPOSITORY: "acme/trips", IAC_CI_ENV: "stage" }).json("trip-assistant");
+    const withRepo = synthApp({ PLATFORM_GITHUB_REPOSITORY: "acme/trips", PLATFORM_ENV: "stage" }).json(
+      "trip-assistant",
+    );
     const roleKey = keyOf(withRepo, "aws_iam_role", (r) => r.name === "trip-assistant-github-deploy-stage");
     const trust = JSON.parse(withRepo.resource.aws_iam_role[roleKey].assume_role_policy);
     expect(trust.Statement).toEqual([
@@ -414,7 +416,7 @@ describe("the CD pipeline's GitHub OIDC role", () => {
 
 describe("settings", () => {
   test("the project name and environment name everything, within AWS's limits", () => {
-    const other = synthApp({ TRIP_ASSISTANT_PROJECT_NAME: "voyage", IAC_CI_ENV: "prod" });
+    const other = synthApp({ TRIP_ASSISTANT_PROJECT_NAME: "voyage", PLATFORM_ENV: "prod" });
     const otherApp = other.json("trip-assistant");
     expect(
       resourcesOf(otherApp, "aws_lambda_function")
@@ -431,7 +433,7 @@ describe("settings", () => {
     // The longest name the setting allows still fits IAM's 64 characters.
     const longest = "a".repeat(32);
     const roles = resourcesOf(
-      synthApp({ TRIP_ASSISTANT_PROJECT_NAME: longest, IAC_CI_ENV: "stage", IAC_CI_GITHUB_REPOSITORY: "a/b" }).json(
+      synthApp({ TRIP_ASSISTANT_PROJECT_NAME: longest, PLATFORM_ENV: "stage", PLATFORM_GITHUB_REPOSITORY: "a/b" }).json(
         "trip-assistant",
       ),
       "aws_iam_role",
