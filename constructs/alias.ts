@@ -3,7 +3,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import type { LambdaFunction } from "./function";
-import { type IGrantable, sidFor, type Use, use } from "./iam";
+import { type Grant, grantTo, type IGrantable, sidFor, type Use, use } from "./iam";
 
 /** Who moves an alias once it exists. */
 export type AliasVersionOwner = "terraform" | "pipeline";
@@ -86,8 +86,8 @@ export class Alias extends Construct {
   }
 
   /** Lets `grantee` invoke this alias, and only it (not the function's other versions or aliases). */
-  grantInvoke(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPolicy({
+  grantInvoke(grantee: IGrantable): Grant {
+    return grantTo(grantee, {
       sid: sidFor(this, "Invoke"),
       actions: ["lambda:InvokeFunction"],
       resources: [this.arn],

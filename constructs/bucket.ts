@@ -10,7 +10,7 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { DefaultTokenResolver, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
 import { Construct } from "constructs";
 import type { LambdaFunction } from "./function";
-import { type IGrantable, sidFor, type Use, use } from "./iam";
+import { type Grant, grantTo, type IGrantable, sidFor, type Use, use } from "./iam";
 import { s3BucketNameProblem } from "./names";
 
 export interface BucketProps {
@@ -184,29 +184,29 @@ export class Bucket extends Construct {
   }
 
   /** s3:GetObject on keys under `prefix` (default: every key). */
-  grantRead(grantee: IGrantable, prefix = ""): void {
-    this.grantObjects(grantee, "Read", ["s3:GetObject"], prefix);
+  grantRead(grantee: IGrantable, prefix = ""): Grant {
+    return this.grantObjects(grantee, "Read", ["s3:GetObject"], prefix);
   }
 
   /** s3:PutObject on keys under `prefix` (default: every key). */
-  grantWrite(grantee: IGrantable, prefix = ""): void {
-    this.grantObjects(grantee, "Write", ["s3:PutObject"], prefix);
+  grantWrite(grantee: IGrantable, prefix = ""): Grant {
+    return this.grantObjects(grantee, "Write", ["s3:PutObject"], prefix);
   }
 
   /** s3:GetObject and s3:PutObject on keys under `prefix` (default: every key). */
-  grantReadWrite(grantee: IGrantable, prefix = ""): void {
-    this.grantObjects(grantee, "ReadWrite", ["s3:GetObject", "s3:PutObject"], prefix);
+  grantReadWrite(grantee: IGrantable, prefix = ""): Grant {
+    return this.grantObjects(grantee, "ReadWrite", ["s3:GetObject", "s3:PutObject"], prefix);
   }
 
   /**
    * s3:ListBucket limited to keys under `prefix`, so a missing object answers 404 (not 403)
    * without revealing other keys.
    */
-  grantList(grantee: IGrantable, prefix: string): void {
+  grantList(grantee: IGrantable, prefix: string): Grant {
     if (!Token.isUnresolved(prefix) && !prefix.endsWith("/")) {
       throw new Error(`${this.node.path}: list prefix "${prefix}" must end with "/"`);
     }
-    grantee.grantPrincipal.addToPolicy({
+    return grantTo(grantee, {
       sid: sidFor(this, "List", this.sidQualifier(prefix)),
       actions: ["s3:ListBucket"],
       resources: [this.arn],
@@ -230,9 +230,9 @@ export class Bucket extends Construct {
   }
 
   /** s3:DeleteObject on keys under `prefix` (a prefix is required: deleting everywhere is never a default). */
-  grantDelete(grantee: IGrantable, prefix: string): void {
+  grantDelete(grantee: IGrantable, prefix: string): Grant {
     if (prefix === "") throw new Error(`${this.node.path}: grantDelete needs a prefix`);
-    this.grantObjects(grantee, "Delete", ["s3:DeleteObject"], prefix);
+    return this.grantObjects(grantee, "Delete", ["s3:DeleteObject"], prefix);
   }
 
   /** A Use: delete keys under `prefix`; the bucket's name in env var `envName`. */
@@ -245,11 +245,11 @@ export class Bucket extends Construct {
     return use((g) => this.grantList(g, prefix), { name: envName, value: this.bucketName });
   }
 
-  private grantObjects(grantee: IGrantable, label: string, actions: string[], prefix: string): void {
+  private grantObjects(grantee: IGrantable, label: string, actions: string[], prefix: string): Grant {
     if (prefix !== "" && !Token.isUnresolved(prefix) && !prefix.endsWith("/")) {
       throw new Error(`${this.node.path}: grant prefix "${prefix}" must end with "/"`);
     }
-    grantee.grantPrincipal.addToPolicy({
+    return grantTo(grantee, {
       sid: sidFor(this, label, this.sidQualifier(prefix)),
       actions,
       resources: [`${this.arn}/${prefix}*`],

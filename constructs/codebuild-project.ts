@@ -1,7 +1,7 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CodebuildProject } from "@cdktf/provider-aws/lib/codebuild-project";
 import { Construct } from "constructs";
-import { type IGrantable, type IPrincipal, Role, sidFor, type Use, use } from "./iam";
+import { type Grant, grantTo, type IGrantable, type IPrincipal, Role, sidFor, type Use, use } from "./iam";
 import { assertRetention, fitName, NAME_LIMITS } from "./names";
 
 export interface CodeBuildProjectProps {
@@ -107,8 +107,8 @@ export class CodeBuildProject extends Construct implements IGrantable {
     return this.memo.projectName;
   }
 
-  grantStartBuild(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPolicy({
+  grantStartBuild(grantee: IGrantable): Grant {
+    return grantTo(grantee, {
       sid: sidFor(this, "StartBuild"),
       actions: ["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
       resources: [this.arn],

@@ -9,6 +9,8 @@ import { AssetType, type ITerraformDependable, TerraformAsset, Token } from "cdk
 import { Construct } from "constructs";
 import { bundleNodeHandler } from "./bundle";
 import {
+  type Grant,
+  grantTo,
   type IGrantable,
   type IPrincipal,
   Role,
@@ -278,8 +280,8 @@ export class LambdaFunction extends Construct implements IGrantable {
   }
 
   /** Lets `grantee` invoke this function (any version or alias). */
-  grantInvoke(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPolicy({
+  grantInvoke(grantee: IGrantable): Grant {
+    return grantTo(grantee, {
       sid: sidFor(this, "Invoke"),
       actions: ["lambda:InvokeFunction"],
       resources: [this.arn, `${this.arn}:*`],

@@ -3,7 +3,15 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePoliciesExclusive } from "@cdktf/provider-aws/lib/iam-role-policies-exclusive";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachmentsExclusive } from "@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive";
-import { type ITerraformDependable, Lazy, TerraformStack, Token } from "cdktf";
+import {
+  DefaultTokenResolver,
+  type ITerraformDependable,
+  Lazy,
+  StringConcat,
+  TerraformStack,
+  Token,
+  Tokenization,
+} from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { NAME_LIMITS, pascalId } from "./names";
 
@@ -41,17 +49,41 @@ export interface IGrantable {
 }
 
 /**
+ * What a grant did: the principal it went to and the statements that principal's policy now
+ * holds for it. Granting the same thing twice is a no-op that returns the same statements.
+ */
+export interface Grant {
+  readonly principal: IPrincipal;
+  readonly statements: readonly PolicyStatement[];
+}
+
+/** Adds `statements` to the grantee's policy: what every grant method returns. */
+export function grantTo(grantee: IGrantable, ...statements: PolicyStatement[]): Grant {
+  const principal = grantee.grantPrincipal;
+  for (const statement of statements) principal.addToPolicy(statement);
+  return { principal, statements };
+}
+
+/** Several grants to one principal as one (a topic's publish and its key's encrypt, say). */
+export function combineGrants(first: Grant, ...rest: Grant[]): Grant {
+  for (const g of rest) {
+    if (g.principal !== first.principal) throw new Error("combineGrants: the grants went to different principals");
+  }
+  return { principal: first.principal, statements: [first, ...rest].flatMap((g) => g.statements) };
+}
+
+/**
  * What a function uses: the environment variables that tell its code where the thing is, and
  * the grant that lets it. Resources hand these out (`table.readWriteData(ENV.table)`), so a
  * function's env and permissions come from one declaration and never drift apart.
  */
 export interface Use {
   readonly environment: Readonly<Record<string, string>>;
-  grant(grantee: IGrantable): void;
+  grant(grantee: IGrantable): Grant;
 }
 
 /** A Use from an optional env var name/value and a grant. */
-export function use(grant: (grantee: IGrantable) => void, env?: { name: string; value: string }): Use {
+export function use(grant: (grantee: IGrantable) => Grant, env?: { name: string; value: string }): Use {
   return { environment: env ? { [env.name]: env.value } : {}, grant };
 }
 
@@ -191,7 +223,10 @@ export class Role extends Construct implements IGrantable, IPrincipal {
     return [...this.statements];
   }
 
-  /** Adds a statement; adding the very same statement twice is a no-op, a different one under a used sid an error. */
+  /**
+   * Adds a statement. The same statement again (compared after token resolution, so two reads
+   * of `fn.arn` are one ARN) is a no-op; a different statement under a used sid is an error.
+   */
   addToPolicy(statement: PolicyStatement): void {
     if (statement.actions.length === 0 || statement.resources.length === 0) {
       throw new Error(`${this.node.path}: statement "${statement.sid}" needs at least one action and one resource`);
@@ -207,11 +242,28 @@ export class Role extends Construct implements IGrantable, IPrincipal {
     }
     const same = this.statements.find((s) => s.sid === statement.sid);
     if (same) {
-      if (JSON.stringify(same) === JSON.stringify(statement)) return;
-      throw new Error(`${this.node.path}: statement id "${statement.sid}" is used twice with different contents`);
+      if (this.rendered(same) === this.rendered(statement)) return;
+      throw new Error(
+        `${this.node.path}: statement id "${statement.sid}" is used twice with different contents: ` +
+          `${this.rendered(same)} and ${this.rendered(statement)}`,
+      );
     }
     this.statements.push(statement);
     if (!this.policy) this.createPolicy();
+  }
+
+  /** A statement as the policy will hold it: tokens resolved to Terraform expressions, actions sorted. */
+  private rendered(s: PolicyStatement): string {
+    return JSON.stringify(
+      Tokenization.resolve(
+        {
+          actions: [...s.actions].sort(),
+          resources: [...s.resources],
+          conditions: (s.conditions ?? []).map((c) => ({ test: c.test, variable: c.variable, values: [...c.values] })),
+        },
+        { scope: this, resolver: new DefaultTokenResolver(new StringConcat()) },
+      ),
+    );
   }
 
   private createPolicy(): void {

@@ -1,7 +1,7 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
-import { type IGrantable, sidFor } from "./iam";
+import { type Grant, grantTo, type IGrantable, sidFor } from "./iam";
 
 export interface KeyProps {
   readonly description: string;
@@ -68,8 +68,8 @@ export class Key extends Construct {
   }
 
   /** Lets `grantee` make and open data keys with this key (publishing to a topic it encrypts). */
-  grantEncryptDecrypt(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPolicy({
+  grantEncryptDecrypt(grantee: IGrantable): Grant {
+    return grantTo(grantee, {
       sid: sidFor(this, "UseKey"),
       actions: [...KEY_USE_ACTIONS],
       resources: [this.arn],

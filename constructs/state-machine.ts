@@ -3,6 +3,8 @@ import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { Construct } from "constructs";
 import type { LambdaFunction } from "./function";
 import {
+  type Grant,
+  grantTo,
   type IGrantable,
   type IPrincipal,
   Role,
@@ -41,7 +43,7 @@ interface StateBase {
 export const TASK_GRANT: unique symbol = Symbol("constructs.taskGrant");
 
 export interface TaskState extends StateBase {
-  readonly [TASK_GRANT]?: (grantee: IGrantable) => void;
+  readonly [TASK_GRANT]?: (grantee: IGrantable) => unknown;
   readonly Type: "Task";
   readonly Resource: string;
   readonly Parameters?: Readonly<Record<string, unknown>>;
@@ -150,9 +152,13 @@ export const LAMBDA_SERVICE_RETRY: Retrier = {
   JitterStrategy: "FULL",
 };
 
-/** A Task state that invokes `fn` with the state input and passes on the function's result. */
+/**
+ * A Task state that invokes `fn` with the state input and passes on the function's result. It
+ * carries its grant: the state machine's role may invoke `fn` (and its versions and aliases).
+ */
 export function lambdaInvokeTask(fn: LambdaFunction, options: LambdaTaskOptions = {}): TaskState {
   return {
+    [TASK_GRANT]: (grantee: IGrantable) => fn.grantInvoke(grantee),
     Type: "Task",
     Resource: "arn:aws:states:::lambda:invoke",
     Parameters: { FunctionName: fn.arn, "Payload.$": "$" },
@@ -167,7 +173,7 @@ export function lambdaInvokeTask(fn: LambdaFunction, options: LambdaTaskOptions 
 /** A topic a state machine can publish to (the Topic construct is one). */
 export interface PublishTarget {
   readonly topicArn: string;
-  grantPublish(grantee: IGrantable): void;
+  grantPublish(grantee: IGrantable): unknown;
 }
 
 export interface SnsPublishOptions {
@@ -223,10 +229,19 @@ export function snsPublishTask(topic: PublishTarget, options: SnsPublishOptions)
 }
 
 /** The grants the definition's tasks carry (Parallel branches included). */
-export function taskGrants(states: Readonly<Record<string, State>>): ((grantee: IGrantable) => void)[] {
+export function taskGrants(states: Readonly<Record<string, State>>): ((grantee: IGrantable) => unknown)[] {
   return Object.values(states).flatMap((state) => {
     if (state.Type === "Task") return state[TASK_GRANT] ? [state[TASK_GRANT]] : [];
     if (state.Type === "Parallel") return state.Branches.flatMap((b) => taskGrants(b.States));
+    return [];
+  });
+}
+
+/** Names of the Task states (Parallel branches included) that carry no grant. */
+export function tasksWithoutGrant(states: Readonly<Record<string, State>>): string[] {
+  return Object.entries(states).flatMap(([name, state]) => {
+    if (state.Type === "Task") return state[TASK_GRANT] ? [] : [name];
+    if (state.Type === "Parallel") return state.Branches.flatMap((b) => tasksWithoutGrant(b.States));
     return [];
   });
 }
@@ -291,8 +306,6 @@ export interface StateMachineProps {
   /** Physical name (1-80 of letters, digits, _ and -). */
   readonly stateMachineName: string;
   readonly definition: StateMachineDefinition;
-  /** Functions the definition invokes; the role may invoke exactly these. */
-  readonly invokes: readonly LambdaFunction[];
   /** Days to keep execution logs; a CloudWatch retention value. @default 30 */
   readonly logRetentionDays?: number;
   /** @default "ERROR" */
@@ -320,7 +333,6 @@ export class StateMachine extends Construct implements IGrantable {
     const {
       stateMachineName,
       definition,
-      invokes,
       logRetentionDays = 30,
       logLevel = "ERROR",
       includeExecutionData = true,
@@ -334,8 +346,16 @@ export class StateMachine extends Construct implements IGrantable {
     const problems = validateDefinition(definition);
     if (problems.length) throw new Error(`${where}: invalid state machine definition: ${problems.join("; ")}`);
 
+    const ungranted = tasksWithoutGrant(definition.States);
+    if (ungranted.length) {
+      throw new Error(
+        `${where}: task state(s) ${ungranted.join(", ")} carry no grant, so the role could not call them: ` +
+          "build them with lambdaInvokeTask or snsPublishTask",
+      );
+    }
     this.role = new Role(this, "Role", { roleName, assumedBy: { service: "states.amazonaws.com" } });
-    for (const fn of invokes) fn.grantInvoke(this.role);
+    // Each task carries its own grant (lambdaInvokeTask: invoke its function; snsPublishTask:
+    // publish to its topic), so the role may do exactly what the definition does.
     for (const grant of taskGrants(definition.States)) grant(this.role);
     this.role.addToPolicy({
       sid: "DeliverLogs",
@@ -392,8 +412,8 @@ export class StateMachine extends Construct implements IGrantable {
     return this.resource.name;
   }
 
-  grantStartExecution(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPolicy({
+  grantStartExecution(grantee: IGrantable): Grant {
+    return grantTo(grantee, {
       sid: sidFor(this, "StartExecution"),
       actions: ["states:StartExecution"],
       resources: [this.arn],

@@ -1,7 +1,7 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import type { IResolvable } from "cdktf";
 import { Construct } from "constructs";
-import { type IGrantable, sidFor, type Use, use } from "./iam";
+import { type Grant, grantTo, type IGrantable, sidFor, type Use, use } from "./iam";
 
 export type AttributeType = "S" | "N" | "B";
 
@@ -130,24 +130,24 @@ export class Table extends Construct {
     return this.resource.arn;
   }
 
-  grantReadData(grantee: IGrantable): void {
-    this.grant(grantee, "Read", READ_ACTIONS);
+  grantReadData(grantee: IGrantable): Grant {
+    return this.grant(grantee, "Read", READ_ACTIONS);
   }
 
-  grantWriteData(grantee: IGrantable): void {
-    this.grant(grantee, "Write", WRITE_ACTIONS);
+  grantWriteData(grantee: IGrantable): Grant {
+    return this.grant(grantee, "Write", WRITE_ACTIONS);
   }
 
-  grantReadWriteData(grantee: IGrantable): void {
-    this.grant(grantee, "ReadWrite", READ_WRITE_ACTIONS);
+  grantReadWriteData(grantee: IGrantable): Grant {
+    return this.grant(grantee, "ReadWrite", READ_WRITE_ACTIONS);
   }
 
   /**
    * Grants exactly `actions` on this table and its indexes; the statement id is `label` and
    * this table's construct path.
    */
-  grant(grantee: IGrantable, label: string, actions: readonly string[]): void {
-    grantee.grantPrincipal.addToPolicy({
+  grant(grantee: IGrantable, label: string, actions: readonly string[]): Grant {
+    return grantTo(grantee, {
       sid: sidFor(this, label),
       actions,
       resources: [this.arn, `${this.arn}/index/*`],

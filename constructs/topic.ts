@@ -2,7 +2,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { type IResolvable, TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
-import { type IGrantable, sidFor, type Use, use } from "./iam";
+import { combineGrants, type Grant, grantTo, type IGrantable, sidFor, type Use, use } from "./iam";
 import type { Key } from "./key";
 import { NAME_LIMITS } from "./names";
 
@@ -139,13 +139,13 @@ export class Topic extends Construct {
   }
 
   /** Lets `grantee` publish to exactly this topic (and use its customer managed key, if any). */
-  grantPublish(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPolicy({
+  grantPublish(grantee: IGrantable): Grant {
+    const publish = grantTo(grantee, {
       sid: sidFor(this, "Publish"),
       actions: ["sns:Publish"],
       resources: [this.topicArn],
     });
-    this.key?.grantEncryptDecrypt(grantee);
+    return this.key ? combineGrants(publish, this.key.grantEncryptDecrypt(grantee)) : publish;
   }
 
   /** A Use: publish to this topic; its ARN in env var `envName`. */

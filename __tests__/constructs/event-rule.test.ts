@@ -9,7 +9,6 @@ function machine(stack: ReturnType<typeof newStack>) {
   const fn = new LambdaFunction(stack, "Step", { functionName: "step", code: imageCode });
   return new StateMachine(stack, "Sm", {
     stateMachineName: "sm",
-    invokes: [fn],
     definition: { StartAt: "Run", TimeoutSeconds: 60, States: { Run: lambdaInvokeTask(fn) } },
   });
 }

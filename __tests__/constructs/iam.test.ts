@@ -1,7 +1,10 @@
 import { Construct } from "constructs";
+import { Bucket } from "../../constructs/bucket";
+import { LambdaFunction } from "../../constructs/function";
 import { Role } from "../../constructs/iam";
 import { Table } from "../../constructs/table";
-import { newStack, statementsOf } from "../support/constructs";
+import { Topic } from "../../constructs/topic";
+import { imageCode, newStack, statementsOf } from "../support/constructs";
 import { toJson } from "../support/synth";
 
 describe("Role", () => {
@@ -24,6 +27,36 @@ describe("Role", () => {
     expect(() => role.addToPolicy({ sid: "B", actions: [], resources: ["arn:aws:s3:::b/*"] })).toThrow(
       /at least one action/,
     );
+  });
+
+  test("the same grant twice is a no-op for every construct, compared on the resolved ARNs; each returns its Grant", () => {
+    const stack = newStack();
+    const role = new Role(stack, "R", { roleName: "r", assumedBy: { service: "lambda.amazonaws.com" } });
+    const fn = new LambdaFunction(stack, "Fn", { functionName: "fn", code: imageCode });
+    const table = new Table(stack, "T", { tableName: "things", partitionKey: { name: "pk", type: "S" } });
+    const bucket = new Bucket(stack, "B", { bucketName: "a-bucket" });
+    const topic = new Topic(stack, "Topic", { topicName: "alerts" });
+    for (let i = 0; i < 2; i++) {
+      // Each read of `fn.arn` is a new token string: only after resolution are they one ARN.
+      const invoke = fn.grantInvoke(role);
+      expect(invoke.principal).toBe(role);
+      expect(invoke.statements.map((st) => st.sid)).toEqual(["InvokeFn"]);
+      table.grantReadData(role);
+      bucket.grantRead(role, "in/");
+      topic.grantPublish(role);
+    }
+    const sids = role.policyStatements.map((st) => st.sid);
+    expect(sids).toHaveLength(new Set(sids).size);
+    expect(sids.length).toBeGreaterThanOrEqual(4);
+    const statements = statementsOf(toJson(stack), "R_PolicyDocument");
+    expect(statements.find((st: { sid: string }) => st.sid === "InvokeFn").resources).toEqual([
+      expect.stringMatching(/^\$\{aws_lambda_function\.Fn_\w+\.arn\}$/),
+      expect.stringMatching(/^\$\{aws_lambda_function\.Fn_\w+\.arn\}:\*$/),
+    ]);
+    // A different statement under the same id is still refused, showing both.
+    expect(() =>
+      role.addToPolicy({ sid: "InvokeFn", actions: ["lambda:InvokeFunction"], resources: [fn.arn] }),
+    ).toThrow(/"InvokeFn" is used twice with different contents: .*aws_lambda_function\.Fn_\w+\.arn\}:\*.* and /);
   });
 
   test("refuses an invalid role name", () => {

@@ -27,7 +27,6 @@ describe("StateMachine", () => {
     new LambdaFunction(stack, "Other", { functionName: "other", code: imageCode });
     new StateMachine(stack, "Sm", {
       stateMachineName: "sm",
-      invokes: [fn],
       definition: {
         StartAt: "Run",
         TimeoutSeconds: 60,
@@ -41,12 +40,28 @@ describe("StateMachine", () => {
     expect(invokes[0].resources.join(" ")).not.toMatch(/Other_/);
   });
 
+  test("a Lambda task carries its invoke grant; a task state without one is refused, naming it", () => {
+    const task = lambdaInvokeTask(new LambdaFunction(newStack(), "F", { functionName: "f", code: imageCode }));
+    expect(task[TASK_GRANT]).toBeInstanceOf(Function);
+    expect(JSON.stringify(task)).not.toContain("grant"); // the definition stays pure ASL
+    expect(
+      () =>
+        new StateMachine(newStack(), "Sm", {
+          stateMachineName: "sm",
+          definition: {
+            StartAt: "Raw",
+            TimeoutSeconds: 60,
+            States: { Raw: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", End: true } },
+          },
+        }),
+    ).toThrow(/test\/Sm: task state\(s\) Raw carry no grant, so the role could not call them/);
+  });
+
   test("refuses an invalid definition naming the construct", () => {
     expect(
       () =>
         new StateMachine(newStack(), "Sm", {
           stateMachineName: "sm",
-          invokes: [],
           definition: { StartAt: "Missing", TimeoutSeconds: 60, States: { Done: { Type: "Succeed" } } },
         }),
     ).toThrow(/test\/Sm: invalid state machine definition: StartAt "Missing" is not a state/);
@@ -78,7 +93,6 @@ describe("StateMachine", () => {
     expect(() => snsPublishTask(alerts, { message: "m", subject: "x".repeat(101) })).toThrow(/1-100 printable ASCII/);
     const sm = new StateMachine(stack, "Sm", {
       stateMachineName: "sm",
-      invokes: [],
       definition: {
         StartAt: "Both",
         TimeoutSeconds: 60,

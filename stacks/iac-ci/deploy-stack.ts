@@ -10,7 +10,7 @@ import { Bucket } from "../../constructs/bucket";
 import { CodeBuildProject } from "../../constructs/codebuild-project";
 import { LambdaFunction } from "../../constructs/function";
 import { HttpApi } from "../../constructs/http-api";
-import { sidFor, type Use, use } from "../../constructs/iam";
+import { grantTo, sidFor, type Use, use } from "../../constructs/iam";
 import { lambdaInvokeTask, StateMachine } from "../../constructs/state-machine";
 import { Table } from "../../constructs/table";
 import type { Topic } from "../../constructs/topic";
@@ -257,7 +257,6 @@ export class DeployStack extends SystemStack {
 
     this.watchdog = new StateMachine(this, "Watchdog", {
       stateMachineName: `${name}-watchdog`,
-      invokes: [watchdogCheck],
       logRetentionDays: retention,
       // Execution history with its data: the watchdog's input is an order id and a deadline.
       logLevel: "ERROR",
@@ -314,7 +313,7 @@ export class DeployStack extends SystemStack {
         internal.readWrite(ENV.internalBucket, S3_PREFIX.exec),
         use(
           (g) =>
-            g.grantPrincipal.addToPolicy({
+            grantTo(g, {
               sid: sidFor(secretParameter, "Read"),
               actions: ["ssm:GetParameter"],
               resources: [secretParameter.arn],

@@ -9,7 +9,7 @@ import type { SystemAlarms } from "../../constructs/alarms";
 import { Bucket } from "../../constructs/bucket";
 import { EventRule } from "../../constructs/event-rule";
 import { LambdaFunction } from "../../constructs/function";
-import { type Use, use } from "../../constructs/iam";
+import { grantTo, type Use, use } from "../../constructs/iam";
 import { RestApi } from "../../constructs/rest-api";
 import { StateMachine } from "../../constructs/state-machine";
 import { Table } from "../../constructs/table";
@@ -177,7 +177,7 @@ export class SalesPlatformStack extends SystemStack {
     const modelArn = `arn:${partition}:bedrock:${region}::foundation-model/${v.bedrockModelId.stringValue}`;
     const invokeModel: Use = use(
       (g) =>
-        g.grantPrincipal.addToPolicy({
+        grantTo(g, {
           sid: "InvokeConfiguredModel",
           actions: ["bedrock:InvokeModel"],
           resources: [modelArn],
@@ -251,23 +251,11 @@ export class SalesPlatformStack extends SystemStack {
     make("getTrends", [table("ReadSeries", READ)]);
 
     // ---- workflows -----------------------------------------------------------------------------
-    const analysisSteps: FunctionKey[] = [
-      "getStoreSummaries",
-      "calcCompanyMetrics",
-      "calcProductMetrics",
-      "detectAnomalies",
-      "analyzeTrends",
-      "generateRecommendations",
-      "combineInsights",
-      "generateReport",
-      "exportToQuicksight",
-    ];
-    const pick = (keys: FunctionKey[]) => keys.map((k) => fns[k] as LambdaFunction);
+    // Each Lambda task of a definition carries its invoke grant: the role may invoke exactly those.
     this.dailyAnalysis = new StateMachine(this, "DailyAnalysis", {
       stateMachineName: names.dailyAnalysis,
       roleName: names.roleName("daily-analysis"),
       definition: dailyAnalysisDefinition(fns as Record<FunctionKey, LambdaFunction>, this.alerts),
-      invokes: pick(analysisSteps),
       logRetentionDays: LOG_RETENTION_DAYS,
       logLevel: "ERROR",
     });
@@ -289,7 +277,6 @@ export class SalesPlatformStack extends SystemStack {
       stateMachineName: names.uploadProcessor,
       roleName: names.roleName("upload-processor"),
       definition: uploadProcessorDefinition(this.functions, this.alerts),
-      invokes: pick(["processUpload", "calculateMetrics", "writeMetrics", "checkAllStores"]),
       logRetentionDays: LOG_RETENTION_DAYS,
       logLevel: "ERROR",
     });

@@ -105,7 +105,6 @@ export class SfnPipelineStack extends SystemStack {
     this.stateMachine = new StateMachine(this, "Pipeline", {
       stateMachineName: names.named("pipeline"),
       roleName: names.sfnRole,
-      invokes: [lambdaOne, lambdaTwo],
       logRetentionDays: retention,
       logLevel: "ALL",
       definition: {

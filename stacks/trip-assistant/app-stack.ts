@@ -9,7 +9,7 @@ import type { SystemAlarms } from "../../constructs/alarms";
 import { Alias } from "../../constructs/alias";
 import { LambdaFunction } from "../../constructs/function";
 import { type CorsOptions, HttpApi } from "../../constructs/http-api";
-import { Role, sidFor, use } from "../../constructs/iam";
+import { grantTo, Role, sidFor, use } from "../../constructs/iam";
 import type { Topic } from "../../constructs/topic";
 import {
   ENV,
@@ -172,22 +172,24 @@ export class TripAssistantStack extends SystemStack {
     // (the encryption context SSM sends names it), and only through SSM.
     const ssmKey = new DataAwsKmsKey(this, "ssm_key", { keyId: "alias/aws/ssm" });
     const readApiKey = use(
-      (grantee) => {
-        grantee.grantPrincipal.addToPolicy({
-          sid: sidFor(parameter, "Read"),
-          actions: ["ssm:GetParameter"],
-          resources: [parameter.arn],
-        });
-        grantee.grantPrincipal.addToPolicy({
-          sid: sidFor(parameter, "Decrypt"),
-          actions: ["kms:Decrypt"],
-          resources: [ssmKey.arn],
-          conditions: [
-            { test: "StringEquals", variable: "kms:ViaService", values: [`ssm.${region.region}.amazonaws.com`] },
-            { test: "StringEquals", variable: "kms:EncryptionContext:PARAMETER_ARN", values: [parameter.arn] },
-          ],
-        });
-      },
+      (grantee) =>
+        grantTo(
+          grantee,
+          {
+            sid: sidFor(parameter, "Read"),
+            actions: ["ssm:GetParameter"],
+            resources: [parameter.arn],
+          },
+          {
+            sid: sidFor(parameter, "Decrypt"),
+            actions: ["kms:Decrypt"],
+            resources: [ssmKey.arn],
+            conditions: [
+              { test: "StringEquals", variable: "kms:ViaService", values: [`ssm.${region.region}.amazonaws.com`] },
+              { test: "StringEquals", variable: "kms:EncryptionContext:PARAMETER_ARN", values: [parameter.arn] },
+            ],
+          },
+        ),
       { name: ENV.ssmParameterName, value: parameter.name },
     );
 
