@@ -1,6 +1,5 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
-import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Fn, ref, TerraformLocal, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import type { Construct } from "constructs";
@@ -10,7 +9,8 @@ import { Bucket } from "../../constructs/bucket";
 import { CodeBuildProject } from "../../constructs/codebuild-project";
 import { LambdaFunction } from "../../constructs/function";
 import { HttpApi } from "../../constructs/http-api";
-import { grantTo, sidFor, type Use, use } from "../../constructs/iam";
+import type { Use } from "../../constructs/iam";
+import { SecureParameter } from "../../constructs/parameter";
 import { lambdaInvokeTask, StateMachine } from "../../constructs/state-machine";
 import { Table } from "../../constructs/table";
 import type { Topic } from "../../constructs/topic";
@@ -62,7 +62,7 @@ export class DeployStack extends SystemStack {
   readonly watchdog: StateMachine;
   readonly runner: CodeBuildProject;
   readonly api: HttpApi;
-  readonly webhookSecretParameter: SsmParameter;
+  readonly webhookSecretParameter: SecureParameter;
   readonly alerts: Topic;
   readonly alarms: SystemAlarms;
 
@@ -296,10 +296,9 @@ export class DeployStack extends SystemStack {
 
     // The webhook HMAC secret: generated, kept as a SecureString, never in code or variables.
     const webhookSecret = new Password(this, "WebhookSecret", { length: 48, special: false, provider: this.random });
-    this.webhookSecretParameter = new SsmParameter(this, "WebhookSecretParameter", {
-      name: `/${iacCi.prefix}/${platform.environment}/webhook-secret`,
+    this.webhookSecretParameter = new SecureParameter(this, "WebhookSecretParameter", {
+      parameterName: `/${iacCi.prefix}/${platform.environment}/webhook-secret`,
       description: "HMAC-SHA256 secret that signs iac-ci webhooks (X-Hub-Signature-256).",
-      type: "SecureString",
       value: webhookSecret.result,
     });
     const secretParameter = this.webhookSecretParameter;
@@ -311,15 +310,7 @@ export class DeployStack extends SystemStack {
         orders.use(ENV.ordersTable, "GetPutQuery", webhookTableActions),
         orderEvents.use(ENV.orderEventsTable, "GetPutQuery", webhookTableActions),
         internal.readWrite(ENV.internalBucket, S3_PREFIX.exec),
-        use(
-          (g) =>
-            grantTo(g, {
-              sid: sidFor(secretParameter, "Read"),
-              actions: ["ssm:GetParameter"],
-              resources: [secretParameter.arn],
-            }),
-          { name: FUNCTION_ENV.webhookSecretParameter, value: secretParameter.name },
-        ),
+        secretParameter.read(FUNCTION_ENV.webhookSecretParameter),
         orchestrator.invoke(FUNCTION_ENV.orchestratorFunction),
       ],
       undefined,

@@ -1,7 +1,6 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
-import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Fn, TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { type AppConfig, ConfigError } from "../../config";
@@ -9,7 +8,8 @@ import type { SystemAlarms } from "../../constructs/alarms";
 import { Alias } from "../../constructs/alias";
 import { LambdaFunction } from "../../constructs/function";
 import { type CorsOptions, HttpApi } from "../../constructs/http-api";
-import { grantTo, Role, sidFor, use } from "../../constructs/iam";
+import { Role } from "../../constructs/iam";
+import { SecureParameter } from "../../constructs/parameter";
 import type { Topic } from "../../constructs/topic";
 import {
   ENV,
@@ -77,7 +77,7 @@ export function corsFor(config: AppConfig): CorsOptions | undefined {
  * a deploy or a rollback is clean.
  */
 export class TripAssistantStack extends SystemStack {
-  readonly parameter: SsmParameter;
+  readonly parameter: SecureParameter;
   readonly functions: Record<FunctionKey, LambdaFunction>;
   readonly aliases: Record<FunctionKey, Alias>;
   readonly api: HttpApi;
@@ -161,37 +161,17 @@ export class TripAssistantStack extends SystemStack {
     // which security/checkov-skips.json matches) are unique across the systems' stacks.
     // The key: a SecureString under the account's aws/ssm key. Its value is in the state (the
     // state bucket is encrypted, versioned and private) but in no output and no log.
-    this.parameter = new SsmParameter(this, "TripAssistantOpenaiApiKey", {
-      name: names.parameter,
+    // Reading it decrypts with the aws/ssm key: allowed for this parameter only (the encryption
+    // context SSM sends names it), and only through SSM.
+    const ssmKey = new DataAwsKmsKey(this, "ssm_key", { keyId: "alias/aws/ssm" });
+    this.parameter = new SecureParameter(this, "TripAssistantOpenaiApiKey", {
+      parameterName: names.parameter,
       description: "OpenAI API key of the trip assistant's agent.",
-      type: "SecureString",
       value: apiKey.stringValue,
+      decrypt: { keyArn: ssmKey.arn, region: region.region },
     });
     const parameter = this.parameter;
-    // Reading a SecureString decrypts it with the aws/ssm key: allowed for this parameter only
-    // (the encryption context SSM sends names it), and only through SSM.
-    const ssmKey = new DataAwsKmsKey(this, "ssm_key", { keyId: "alias/aws/ssm" });
-    const readApiKey = use(
-      (grantee) =>
-        grantTo(
-          grantee,
-          {
-            sid: sidFor(parameter, "Read"),
-            actions: ["ssm:GetParameter"],
-            resources: [parameter.arn],
-          },
-          {
-            sid: sidFor(parameter, "Decrypt"),
-            actions: ["kms:Decrypt"],
-            resources: [ssmKey.arn],
-            conditions: [
-              { test: "StringEquals", variable: "kms:ViaService", values: [`ssm.${region.region}.amazonaws.com`] },
-              { test: "StringEquals", variable: "kms:EncryptionContext:PARAMETER_ARN", values: [parameter.arn] },
-            ],
-          },
-        ),
-      { name: ENV.ssmParameterName, value: parameter.name },
-    );
+    const readApiKey = parameter.read(ENV.ssmParameterName);
 
     const environment = { [ENV.environment]: platform.environment };
     const common = {
