@@ -3,6 +3,7 @@
  * the upload prefix. The key carries store and date (uploads/<store>/<date>/...), which
  * process-upload checks against the file's contents.
  */
+import { randomBytes } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { s3Presigner } from "../shared/clients/s3";
@@ -34,10 +35,9 @@ export async function handlerAt(event: ApiEvent, now: Date): Promise<ApiResult> 
     if (date > addDays(today, UPLOAD_WINDOW.futureDays) || date < addDays(today, -UPLOAD_WINDOW.pastDays)) {
       throw new BadRequest(`date must be within the last ${UPLOAD_WINDOW.pastDays} days`);
     }
-    const stamp = now
-      .toISOString()
-      .replace(/[-:]/g, "")
-      .replace(/\.\d+Z$/, "Z");
+    // Milliseconds and a random tail: two uploads of one store's day never share a key (one
+    // would overwrite the other, and its event would name the first upload's object).
+    const stamp = `${now.toISOString().replace(/[-:.]/g, "")}-${randomBytes(3).toString("hex")}`;
     const key = uploadKey(prefixSetting(ENV.uploadPrefix), storeId, date, stamp);
     const uploadUrl = await getSignedUrl(
       s3Presigner(),

@@ -60,7 +60,10 @@ describe("upload ETL on the emulator", () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers).toMatchObject({ "access-control-allow-origin": "http://localhost:3000" });
     const body = JSON.parse(res.body);
-    expect(body.key).toBe(`uploads/0001/${DATE}/sales_0001_${DATE}_20260131T010000Z.csv`);
+    // The time of the request to the millisecond, then a random tail.
+    expect(body.key).toMatch(
+      new RegExp(`^uploads/0001/${DATE}/sales_0001_${DATE}_20260131T010000000Z-[0-9a-f]{6}\\.csv$`),
+    );
     const csv = storeDayCsv("0001", DATE, 0, 1);
     const put = await fetch(body.uploadUrl, { method: "PUT", headers: body.headers, body: csv });
     expect(put.status).toBe(200);
@@ -86,6 +89,18 @@ describe("upload ETL on the emulator", () => {
     expect(await executions(p)).toEqual([]);
   });
 
+  test("GIVEN two upload URLs asked for in the same millisecond WHEN issued THEN their keys differ (neither upload overwrites the other)", async () => {
+    const body = { storeId: "0002", date: NOW.toISOString().slice(0, 10) };
+    const keys = await Promise.all(
+      [1, 2].map(async () => {
+        const res = await generateUploadUrlAt(apiEvent("POST", "/uploads/url", { body }), NOW);
+        expect(res.statusCode).toBe(200);
+        return JSON.parse(res.body as string).key as string;
+      }),
+    );
+    expect(new Set(keys).size).toBe(2);
+  });
+
   test("GIVEN Lambda's call (event, context, callback) WHEN an upload URL is asked for THEN it is issued for now", async () => {
     // The runtime passes the context and a callback after the event; neither may stand in for the clock.
     const lambdaCall = generateUploadUrl as unknown as (e: unknown, c: unknown, cb: () => void) => Promise<Answer>;
@@ -97,7 +112,7 @@ describe("upload ETL on the emulator", () => {
     );
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body).key).toMatch(
-      new RegExp(`^uploads/0002/${today}/sales_0002_${today}_\\d{8}T\\d{6}Z\\.csv$`),
+      new RegExp(`^uploads/0002/${today}/sales_0002_${today}_\\d{8}T\\d{9}Z-[0-9a-f]{6}\\.csv$`),
     );
   });
 
