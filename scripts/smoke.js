@@ -9,34 +9,21 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const { execFileSync } = require("node:child_process");
-const esbuild = require("esbuild");
+const { createJiti } = require("jiti");
 
 // The SDK warns on Node 20 about releases after 2027-01; the machine's Node is what runs this.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const root = path.resolve(__dirname, "..");
 const home = path.resolve(process.env.EMULATOR_HOME || path.join(root, ".emulator", "default"));
+const jiti = createJiti(__filename);
 
-function load(system) {
+/** The system's smoke steps and the runner, loaded from TypeScript by jiti (types are tsc's job). */
+async function load(system) {
   const file = path.join(root, "__tests__", system, "e2e", "smoke.ts");
   if (!fs.existsSync(file)) throw new Error(`${system} has no smoke test (${path.relative(root, file)} is missing)`);
-  const [out] = esbuild.buildSync({
-    stdin: {
-      contents: `export { smoke } from "./__tests__/${system}/e2e/smoke"; export { runSmoke, smokeContext } from "./__tests__/support/smoke";`,
-      resolveDir: root,
-      sourcefile: `smoke-${system}.ts`,
-      loader: "ts",
-    },
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    packages: "external",
-    write: false,
-    logLevel: "warning",
-  }).outputFiles;
-  const mod = { exports: {} };
-  new Function("module", "exports", "require", "__dirname", out.text)(mod, mod.exports, require, root);
-  return mod.exports;
+  const { smoke } = await jiti.import(file);
+  const { runSmoke, smokeContext } = await jiti.import(path.join(root, "__tests__", "support", "smoke.ts"));
+  return { smoke, runSmoke, smokeContext };
 }
 
 function stacksOf(system) {
@@ -63,7 +50,7 @@ async function smokeOne(system) {
   let results = [];
   let failure;
   try {
-    const { smoke, runSmoke, smokeContext } = load(system);
+    const { smoke, runSmoke, smokeContext } = await load(system);
     const ctx = smokeContext(system, home);
     lines.push(`== ${system}: smoke test on the local cloud at ${ctx.endpoint}`);
     results = await runSmoke(smoke, ctx, (r) =>

@@ -12,25 +12,14 @@
 //   add --json for a JSON array (GitHub Actions matrices: fromJSON(...))
 
 const path = require("node:path");
-const esbuild = require("esbuild");
+const { createJiti } = require("jiti");
 
+/** stacks/registry.ts, loaded from TypeScript by jiti (types are tsc's job). */
 function loadRegistry() {
-  const root = path.resolve(__dirname, "..");
-  const [out] = esbuild.buildSync({
-    entryPoints: [path.join(root, "stacks", "registry.ts")],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    packages: "external",
-    write: false,
-    logLevel: "warning",
-  }).outputFiles;
-  const mod = { exports: {} };
-  new Function("module", "exports", "require", "__dirname", out.text)(mod, mod.exports, require, root);
-  return mod.exports;
+  return createJiti(__filename).import(path.join(__dirname, "..", "stacks", "registry.ts"));
 }
 
-function main(argv) {
+async function main(argv) {
   const json = argv.includes("--json");
   const args = argv.filter((a) => a !== "--json");
   const command = args[0];
@@ -40,7 +29,7 @@ function main(argv) {
     const at = args.indexOf(name);
     return at >= 0 ? args[at + 1] : undefined;
   };
-  const registry = loadRegistry();
+  const registry = await loadRegistry();
   const systems = Object.keys(registry.SYSTEMS).filter((s) => s !== "platform");
   if (system !== undefined && !systems.includes(system)) {
     throw new Error(`unknown system "${system}"; systems: ${systems.join(", ")}`);
@@ -83,9 +72,7 @@ function main(argv) {
   process.stdout.write(json ? `${JSON.stringify(names)}\n` : `${names.join("\n")}\n`);
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (error) {
+main(process.argv.slice(2)).catch((error) => {
   console.error(`stacks.js: ${error.message}`);
   process.exit(2);
-}
+});
