@@ -167,3 +167,45 @@ export function protection(json: StackJson) {
     })),
   };
 }
+
+/** A system with an alerts topic of its own: the stack and how its topic and alarms are named. */
+export interface OwnAlertsTopic {
+  readonly system: string;
+  readonly dev: StackJson;
+  readonly prod: StackJson;
+  readonly topicName: (environment: "dev" | "prod") => string;
+  readonly namePrefix: string;
+  /** Alarms per CloudWatch namespace in dev: what the system holds today, so the derivation is not vacuous. */
+  readonly alarmsPerNamespace: Readonly<Record<string, number>>;
+}
+
+/** The alarm and alerts-topic tests every system with its own alerts topic must pass. */
+export function describeOwnAlertsTopic(s: OwnAlertsTopic): void {
+  describe(`${s.system}: alarms and the alerts topic`, () => {
+    test("every function, state machine, dead-letter queue, API stage and table has its alarms, each to the alerts topic", () => {
+      for (const [json, env] of [
+        [s.dev, "dev"],
+        [s.prod, "prod"],
+      ] as const) {
+        checkAlarms(json, { topicName: s.topicName(env), namePrefix: s.namePrefix });
+      }
+      const byNamespace: Record<string, number> = {};
+      for (const a of alarmsOf(s.dev)) byNamespace[a.namespace] = (byNamespace[a.namespace] ?? 0) + 1;
+      expect(byNamespace).toEqual(s.alarmsPerNamespace);
+    });
+
+    test("the alerts topic is under a key CloudWatch may use; e-mail subscribers come from alert_emails", () => {
+      checkTopicKeyAllowsCloudWatch(s.dev, s.topicName("dev"));
+      checkEmailSubscriptions(s.dev, s.topicName("dev"));
+    });
+
+    test("alert_emails: a list of e-mail addresses, empty by default", () => {
+      const accepts = alertEmailsRule(s.dev);
+      expect(accepts([])).toBe(true);
+      expect(accepts(["ops@example.com", "a.b+c@x.co.uk"])).toBe(true);
+      for (const bad of ["ops", "a@b", "a b@c.de", "@example.com", ""]) {
+        expect([bad, accepts(["ops@example.com", bad])]).toEqual([bad, false]);
+      }
+    });
+  });
+}

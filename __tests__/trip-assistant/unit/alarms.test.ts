@@ -1,44 +1,17 @@
-import {
-  alarmsOf,
-  alertEmailsRule,
-  checkAlarms,
-  checkEmailSubscriptions,
-  checkTopicKeyAllowsCloudWatch,
-  protection,
-} from "../../support/alarms";
+import { describeOwnAlertsTopic, protection } from "../../support/alarms";
 import { synthApp } from "../../support/synth";
 
 // GIVEN trip-assistant synthesized for dev (the defaults) and for prod
 const dev = synthApp().json("trip-assistant");
 const prod = synthApp({ PLATFORM_ENV: "prod" }).json("trip-assistant");
 
-describe("trip-assistant: alarms and the alerts topic", () => {
-  test("every function, state machine, dead-letter queue, API stage and table has its alarms, each to the alerts topic", () => {
-    for (const [json, env] of [
-      [dev, "dev"],
-      [prod, "prod"],
-    ] as const) {
-      checkAlarms(json, { topicName: `trip-assistant-alerts-${env}`, namePrefix: "trip-assistant" });
-    }
-    // What the system holds today, so the derivation above is not vacuous.
-    const byNamespace: Record<string, number> = {};
-    for (const a of alarmsOf(dev)) byNamespace[a.namespace] = (byNamespace[a.namespace] ?? 0) + 1;
-    expect(byNamespace).toEqual({ "AWS/Lambda": 4, "AWS/ApiGateway": 1 });
-  });
-
-  test("the alerts topic is under a key CloudWatch may use; e-mail subscribers come from alert_emails", () => {
-    checkTopicKeyAllowsCloudWatch(dev, "trip-assistant-alerts-dev");
-    checkEmailSubscriptions(dev, "trip-assistant-alerts-dev");
-  });
-
-  test("alert_emails: a list of e-mail addresses, empty by default", () => {
-    const accepts = alertEmailsRule(dev);
-    expect(accepts([])).toBe(true);
-    expect(accepts(["ops@example.com", "a.b+c@x.co.uk"])).toBe(true);
-    for (const bad of ["ops", "a@b", "a b@c.de", "@example.com", ""]) {
-      expect([bad, accepts(["ops@example.com", bad])]).toEqual([bad, false]);
-    }
-  });
+describeOwnAlertsTopic({
+  system: "trip-assistant",
+  dev,
+  prod,
+  topicName: (env) => `trip-assistant-alerts-${env}`,
+  namePrefix: "trip-assistant",
+  alarmsPerNamespace: { "AWS/Lambda": 4, "AWS/ApiGateway": 1 },
 });
 
 describe("trip-assistant: data protection", () => {
