@@ -7,13 +7,15 @@ import { AwsStack } from "../constructs/aws-stack";
 export type StateKind = "local" | "remote";
 
 export interface SystemStackProps {
-  /** The system the stack belongs to (a tag, and the first part of its state key). */
+  /** The system the stack belongs to (its `system` tag). */
   readonly system: string;
-  /** First part of the state key (`<statePrefix>/<environment>/<stack>.tfstate`). */
-  readonly statePrefix: string;
-  /** Value of the `project` tag. */
-  readonly project: string;
-  readonly state: StateKind;
+  /**
+   * The system's names (its `<system>Names(config)`): `namePrefix` is the `project` tag,
+   * `statePrefix` the first part of the state key (`<statePrefix>/<environment>/<stack>.tfstate`).
+   */
+  readonly names: { readonly namePrefix: string; readonly statePrefix: string };
+  /** @default "remote" (the 00-bootstrap store); 00-bootstrap itself is "local". */
+  readonly state?: StateKind;
 }
 
 /**
@@ -33,21 +35,21 @@ export class SystemStack extends AwsStack {
       region: platform.region,
       endpoint: platform.awsEndpoint,
       tags: {
-        project: props.project,
+        project: props.names.namePrefix,
         system: props.system,
         environment: platform.environment,
         stack: stackName,
         "managed-by": "cdktf",
       },
       state:
-        props.state === "local"
+        (props.state ?? "remote") === "local"
           ? // Relative to cdktf.out/stacks/<stack>: the file lives beside the output directory,
             // outside what synth regenerates, for both `cdktf deploy` and `terraform -chdir`.
             { kind: "local", path: `../../../terraform.${stackName}.tfstate` }
           : {
               kind: "s3",
               bucket: platform.stateBucket,
-              key: stateKey(props.statePrefix, platform.environment, stackName),
+              key: stateKey(props.names.statePrefix, platform.environment, stackName),
               region: platform.region,
               lockTable: platform.lockTable,
             },

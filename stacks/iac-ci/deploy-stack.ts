@@ -68,12 +68,7 @@ export class DeployStack extends SystemStack {
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
     const names = iacCiNames(config);
-    super(scope, stackName, config, {
-      system: "iac-ci",
-      statePrefix: names.statePrefix,
-      project: names.namePrefix,
-      state: "remote",
-    });
+    super(scope, stackName, config, { system: "iac-ci", names });
     const { platform, iacCi } = config;
     const name = names.envPrefix;
     const retention = platform.logRetentionDays;

@@ -16,12 +16,7 @@ export class EcrStack extends SystemStack {
 
   constructor(scope: Construct, name: string, config: AppConfig) {
     const names = iacCiNames(config);
-    super(scope, name, config, {
-      system: "iac-ci",
-      statePrefix: names.statePrefix,
-      project: names.namePrefix,
-      state: "remote",
-    });
+    super(scope, name, config, { system: "iac-ci", names });
     // As 02-deploy: give both the same value (02-deploy derives the image URI in its region).
     this.regionVariable(config.platform.region, IAC_CI_REGION_DESCRIPTION);
     this.repository = new Repository(this, "Repository", {

@@ -60,12 +60,7 @@ export class ModelShareStack extends SystemStack {
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
     const names = modelShareNames(config);
-    super(scope, stackName, config, {
-      system: "model-share",
-      statePrefix: names.statePrefix,
-      project: names.namePrefix,
-      state: "remote",
-    });
+    super(scope, stackName, config, { system: "model-share", names });
     const settings = config.modelShare;
     const environment = config.platform.environment;
     const isDev = environment === "dev";

@@ -30,8 +30,7 @@ export class BootstrapStack extends SystemStack {
     const { platform } = config;
     super(scope, name, config, {
       system: "platform",
-      statePrefix: platform.platformPrefix,
-      project: platform.platformPrefix,
+      names: { namePrefix: platform.platformPrefix, statePrefix: platform.platformPrefix },
       state: "local",
     });
 

@@ -65,12 +65,7 @@ export class SalesPlatformStack extends SystemStack {
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
     const names = salesPlatformNames(config);
-    super(scope, stackName, config, {
-      system: "sales-platform",
-      statePrefix: names.statePrefix,
-      project: names.namePrefix,
-      state: "remote",
-    });
+    super(scope, stackName, config, { system: "sales-platform", names });
     const v = salesPlatformVariables(this);
     this.variables = v;
     // The aws_region variable places the resources; the state backend stays in the platform's region.

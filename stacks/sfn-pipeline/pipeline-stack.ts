@@ -42,12 +42,7 @@ export class SfnPipelineStack extends SystemStack {
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
     const names = sfnPipelineNames(config);
-    super(scope, stackName, config, {
-      system: "sfn-pipeline",
-      statePrefix: names.statePrefix,
-      project: names.namePrefix,
-      state: "remote",
-    });
+    super(scope, stackName, config, { system: "sfn-pipeline", names });
     const retention = config.platform.logRetentionDays;
 
     // The original aws_account_id variable, kept as a guard: when set, plan and apply refuse any other account.

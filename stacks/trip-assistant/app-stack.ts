@@ -87,12 +87,7 @@ export class TripAssistantStack extends SystemStack {
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
     const names = tripAssistantNames(config);
-    super(scope, stackName, config, {
-      system: "trip-assistant",
-      statePrefix: names.statePrefix,
-      project: names.namePrefix,
-      state: "remote",
-    });
+    super(scope, stackName, config, { system: "trip-assistant", names });
     const { platform } = config;
     // On the emulator the variables a real deploy must be given have harmless defaults, so
     // `npm start` deploys every system unattended; against AWS there are none.

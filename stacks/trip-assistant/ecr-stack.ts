@@ -21,12 +21,7 @@ export class TripAssistantEcrStack extends SystemStack {
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
     const names = tripAssistantNames(config);
-    super(scope, stackName, config, {
-      system: "trip-assistant",
-      statePrefix: names.statePrefix,
-      project: names.namePrefix,
-      state: "remote",
-    });
+    super(scope, stackName, config, { system: "trip-assistant", names });
     this.regionVariable(VARIABLE_DEFAULTS.region, TRIP_REGION_DESCRIPTION);
     // A tfvars file with environment, aws_region and openai_api_key, as the original is run.
     this.environmentVariable();
