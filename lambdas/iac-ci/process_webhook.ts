@@ -27,7 +27,17 @@ import { lambda } from "../shared/clients/lambda";
 import { s3 } from "../shared/clients/s3";
 import { requireEnv } from "../shared/env";
 import { isConditionalCheckFailed, isPreconditionFailed } from "../shared/errors";
-import { type HttpEvent, type HttpResult, header, json, problem, rawBody } from "../shared/http";
+import {
+  checkedBody,
+  HttpError,
+  type HttpEvent,
+  type HttpResult,
+  header,
+  json,
+  parseJson,
+  problem,
+  serveHttp,
+} from "../shared/http";
 import { errorFields, log } from "../shared/log";
 import {
   API_ROUTES,
@@ -62,41 +72,38 @@ const ORDERS_ROUTE = routeKeyOf(API_ROUTES.order);
 export const handler = async (event: HttpEvent): Promise<HttpResult> => {
   const method = event.requestContext?.http?.method?.toUpperCase() ?? "";
   const path = event.rawPath ?? "/";
-  try {
-    // Reads only through the HTTP API route, which requires SigV4 (AWS_IAM); the function URL
-    // (authorization NONE, for webhook senders) serves POST only.
-    if (method === "GET" && event.routeKey === ORDERS_ROUTE) {
-      const id = event.pathParameters?.id ?? /\/orders\/([^/]+)\/?$/.exec(path)?.[1];
-      if (id !== undefined) return await readOrder(safeDecode(id));
-    }
-    // The API route, or the function URL (whose root is the webhook too).
-    if (
-      method === API_ROUTES.webhook.method &&
-      (path === "/" || path.replace(/\/$/, "").endsWith(API_ROUTES.webhook.path))
-    ) {
-      return await receive(event);
-    }
-    return problem(404, "not_found", `no route ${method} ${path}`);
-  } catch (err) {
-    log("error", "request failed", { method, path, ...errorFields(err) });
-    return problem(500, "internal_error", "internal error; the request may be retried with the same delivery id");
-  }
+  return serveHttp(
+    async () => {
+      // Reads only through the HTTP API route, which requires SigV4 (AWS_IAM); the function URL
+      // (authorization NONE, for webhook senders) serves POST only.
+      if (method === "GET" && event.routeKey === ORDERS_ROUTE) {
+        const id = event.pathParameters?.id ?? /\/orders\/([^/]+)\/?$/.exec(path)?.[1];
+        if (id !== undefined) return await readOrder(safeDecode(id));
+      }
+      // The API route, or the function URL (whose root is the webhook too).
+      if (
+        method === API_ROUTES.webhook.method &&
+        (path === "/" || path.replace(/\/$/, "").endsWith(API_ROUTES.webhook.path))
+      ) {
+        return await receive(event);
+      }
+      return problem(404, "not_found", `no route ${method} ${path}`);
+    },
+    (err) => {
+      log("error", "request failed", { method, path, ...errorFields(err) });
+      return problem(500, "internal_error", "internal error; the request may be retried with the same delivery id");
+    },
+  );
 };
 
 async function receive(event: HttpEvent): Promise<HttpResult> {
-  const body = rawBody(event);
-  if (body.length > WEBHOOK_LIMITS.maxBodyBytes) {
-    return problem(413, "payload_too_large", `body is ${body.length} bytes; at most ${WEBHOOK_LIMITS.maxBodyBytes}`);
-  }
-  const mediaType = (header(event, WEBHOOK_HEADERS.contentType) ?? "").split(";")[0].trim().toLowerCase();
-  if (mediaType !== "application/json") {
-    // GitHub's other choice, application/x-www-form-urlencoded, wraps the JSON in a form field.
-    return problem(
-      415,
-      "unsupported_media_type",
+  // GitHub's other content type, application/x-www-form-urlencoded, wraps the JSON in a form field.
+  const body = checkedBody(event, {
+    maxBytes: WEBHOOK_LIMITS.maxBodyBytes,
+    mediaType: "required",
+    wrongTypeMessage:
       "content-type must be application/json (for a GitHub webhook, set its content type to application/json)",
-    );
-  }
+  });
 
   const secret = await webhookSecret(requireEnv(FUNCTION_ENV.webhookSecretParameter));
   const signature = header(event, WEBHOOK_HEADERS.signature);
@@ -119,12 +126,7 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
     );
   }
 
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString("utf8"));
-  } catch (err) {
-    return badRequest("body", `malformed JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const parsed = parseJson(body, (reason) => badRequestError("body", `malformed JSON: ${reason}`));
   let request: OrderRequest;
   let source: GitSource | undefined;
   if (gitEvent === undefined) {
@@ -323,10 +325,15 @@ const safeDecode = (value: string): string => {
   }
 };
 
-function badRequest(field: string, message: string): HttpResult {
+function badRequestError(field: string, message: string): HttpError {
   // The message may quote the body (JSON.parse does); only the field is logged.
   log("info", "request rejected", { field });
-  return json(400, { error: "bad_request", field, message });
+  return new HttpError(400, "bad_request", message, { field });
+}
+
+function badRequest(field: string, message: string): HttpResult {
+  const err = badRequestError(field, message);
+  return json(err.status, { error: err.code, message: err.message, ...err.extra });
 }
 
 async function readOrder(orderId: string): Promise<HttpResult> {

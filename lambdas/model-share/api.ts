@@ -19,7 +19,7 @@
  * Archived tables are read-only: a user write answers 409.
  */
 import { requireEnv } from "../shared/env";
-import { type HttpEvent, type HttpResult, header, json, rawBody } from "../shared/http";
+import { HttpError, type HttpEvent, type HttpResult, header, json, rawBody } from "../shared/http";
 import { errorFields, log } from "../shared/log";
 import {
   CORS,
@@ -45,17 +45,6 @@ log("info", "kit loaded", { kitSource });
 const ROUTE_BY_KEY = new Map<string, RouteName>(
   (Object.keys(ROUTES) as RouteName[]).map((name) => [routeKeyOf(ROUTES[name]), name]),
 );
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
 
 const notFound = (message: string) => new HttpError(404, ERROR_CODES.notFound, message);
 const conflict = (message: string, extra: Record<string, unknown> = {}) =>

@@ -7,7 +7,16 @@
  * Any other path is a 404, another method on a known path a 405 with Allow.
  */
 
-import { type HttpEvent, type HttpResult, header, json, problem, rawBody } from "../shared/http";
+import {
+  checkedBody,
+  HttpError,
+  type HttpEvent,
+  type HttpResult,
+  json,
+  parseJson,
+  problem,
+  serveHttp,
+} from "../shared/http";
 import { errorFields, log } from "../shared/log";
 import { DEADLINE_RESERVE_MS, ENV, type HealthBody, IMAGE_ENV, LIMITS, ROUTES } from "./contract";
 import { askAgent } from "./lib/agent-client";
@@ -22,7 +31,8 @@ export interface ApiContext {
 /** Without a Lambda context (tests), the agent call may take this long. */
 const DEFAULT_AGENT_TIMEOUT_MS = 28_000;
 
-const invalid = (field: string, message: string): HttpResult => json(400, { error: "invalid_request", field, message });
+/** A 400 naming the offending field. */
+const invalid = (field: string, message: string) => new HttpError(400, "invalid_request", message, { field });
 
 const notAllowed = (message: string, allow: string): HttpResult =>
   json(405, { error: "method_not_allowed", message }, { allow });
@@ -38,30 +48,19 @@ export function health(env: NodeJS.ProcessEnv = process.env): HttpResult {
 }
 
 async function postMessage(event: HttpEvent, context?: ApiContext): Promise<HttpResult> {
-  const type = header(event, "content-type");
-  if (type !== undefined && !/^application\/json\s*(;|$)/i.test(type.trim())) {
-    return problem(415, "unsupported_media_type", "Send the body as application/json.");
-  }
-  const body = rawBody(event);
-  if (body.length > LIMITS.maxBodyBytes) {
-    return problem(
-      413,
-      "payload_too_large",
-      `The body is ${body.length} bytes; at most ${LIMITS.maxBodyBytes} bytes are accepted.`,
-    );
-  }
-  if (body.length === 0) return invalid("body", "body is required: a JSON object with a message");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString("utf8"));
-  } catch {
-    return invalid("body", "body is not valid JSON");
-  }
+  const body = checkedBody(event, {
+    maxBytes: LIMITS.maxBodyBytes,
+    mediaType: "when-given",
+    wrongTypeMessage: "Send the body as application/json.",
+    tooLargeMessage: (bytes, max) => `The body is ${bytes} bytes; at most ${max} bytes are accepted.`,
+  });
+  if (body.length === 0) throw invalid("body", "body is required: a JSON object with a message");
+  const parsed = parseJson(body, () => invalid("body", "body is not valid JSON"));
   let request: ReturnType<typeof parseAgentRequest>;
   try {
     request = parseAgentRequest(parsed);
   } catch (err) {
-    if (err instanceof RequestError) return invalid(err.field, err.message);
+    if (err instanceof RequestError) throw invalid(err.field, err.message);
     throw err;
   }
 
@@ -94,18 +93,21 @@ export async function handler(event: HttpEvent, context?: ApiContext): Promise<H
   const method = (event.requestContext?.http?.method ?? "GET").toUpperCase();
   const rawPath = event.rawPath || "/";
   const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, "") : rawPath;
-  try {
-    if (path === ROUTES.health.path) {
-      if (method === "GET" || method === "HEAD") return health();
-      return notAllowed(`Use GET ${ROUTES.health.path}.`, "GET, HEAD");
-    }
-    if (path === ROUTES.messages.path) {
-      if (method === "POST") return await postMessage(event, context);
-      return notAllowed(`Use POST ${ROUTES.messages.path}.`, "POST");
-    }
-    return problem(404, "not_found", `No route for ${method} ${path}.`);
-  } catch (err) {
-    log("error", "unexpected error", { requestId: context?.awsRequestId, ...errorFields(err) });
-    return problem(500, "internal_error", "The API failed unexpectedly.");
-  }
+  return serveHttp(
+    async () => {
+      if (path === ROUTES.health.path) {
+        if (method === "GET" || method === "HEAD") return health();
+        return notAllowed(`Use GET ${ROUTES.health.path}.`, "GET, HEAD");
+      }
+      if (path === ROUTES.messages.path) {
+        if (method === "POST") return await postMessage(event, context);
+        return notAllowed(`Use POST ${ROUTES.messages.path}.`, "POST");
+      }
+      return problem(404, "not_found", `No route for ${method} ${path}.`);
+    },
+    (err) => {
+      log("error", "unexpected error", { requestId: context?.awsRequestId, ...errorFields(err) });
+      return problem(500, "internal_error", "The API failed unexpectedly.");
+    },
+  );
 }

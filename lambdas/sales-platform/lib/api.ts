@@ -2,22 +2,18 @@
  * REST API (API Gateway v1 Lambda proxy) answers: JSON with CORS headers for the frontend
  * origin, and errors as `{ error, message }`. Input problems are 400s naming the parameter.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { HttpError, parseJson, type RestEvent, type RestResult, rawBody, serveHttp } from "../../shared/http";
 import { ENV } from "../contract";
 import { errorFields, logger } from "./log";
 
-export type ApiEvent = APIGatewayProxyEvent;
-export type ApiResult = APIGatewayProxyResult;
+export type ApiEvent = RestEvent;
+export type ApiResult = RestResult;
 
 /** A request the caller must fix (HTTP 400, or `status`). */
-export class BadRequest extends Error {
+export class BadRequest extends HttpError {
   override name = "BadRequest";
-  constructor(
-    message: string,
-    readonly status = 400,
-    readonly code = "bad_request",
-  ) {
-    super(message);
+  constructor(message: string, status = 400, code = "bad_request") {
+    super(status, code, message);
   }
 }
 
@@ -36,13 +32,14 @@ export function json(statusCode: number, body: unknown): ApiResult {
 
 /** Runs `answer`, turning BadRequest into its status and anything else into a logged 500. */
 export async function respond(event: ApiEvent, answer: () => Promise<ApiResult>): Promise<ApiResult> {
-  try {
-    return await answer();
-  } catch (err) {
-    if (err instanceof BadRequest) return json(err.status, { error: err.code, message: err.message });
-    logger.error("request failed", { path: event.path, ...errorFields(err) });
-    return json(500, { error: "internal_error", message: "the request could not be served; it was logged" });
-  }
+  return serveHttp(
+    answer,
+    (err) => {
+      logger.error("request failed", { path: event.path, ...errorFields(err) });
+      return json(500, { error: "internal_error", message: "the request could not be served; it was logged" });
+    },
+    json,
+  );
 }
 
 /** A query string parameter (trimmed), or undefined. */
@@ -54,13 +51,7 @@ export function query(event: ApiEvent, name: string): string | undefined {
 /** The JSON object body of a request. */
 export function jsonBody(event: ApiEvent): Record<string, unknown> {
   if (!event.body) throw new BadRequest("request body must be a JSON object");
-  const text = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new BadRequest("request body is not valid JSON");
-  }
+  const parsed = parseJson(rawBody(event), () => new BadRequest("request body is not valid JSON"));
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new BadRequest("request body must be a JSON object");
   }
