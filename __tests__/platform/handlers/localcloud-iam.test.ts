@@ -75,13 +75,15 @@ const asRole = (credentials: Credentials, requestHandler?: NodeHttpHandler) => (
 });
 
 async function refusal(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
+  let answer: unknown;
   try {
-    await promise;
+    answer = await promise;
   } catch (error) {
     const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
     return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
   }
-  throw new Error("the request was not refused");
+  // What was answered, and with which request id: find it in build/test-results/handlers-moto.log.
+  throw new Error(`the request was not refused; it was answered ${JSON.stringify(answer).slice(0, 400)}`);
 }
 
 const dynamo = new DynamoDBClient(admin);
