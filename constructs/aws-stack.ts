@@ -1,4 +1,5 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
@@ -68,6 +69,7 @@ export class AwsStack extends TerraformStack {
   readonly endpoint?: string;
   private randomProvider?: RandomProvider;
   private callerIdentity?: DataAwsCallerIdentity;
+  private partitionData?: DataAwsPartition;
   private providerRegion?: DataAwsRegion;
 
   /** The AwsStack `scope` belongs to, or undefined (a construct in another kind of stack). */
@@ -123,6 +125,15 @@ export class AwsStack extends TerraformStack {
           : {}),
       });
     }
+  }
+
+  /**
+   * The provider's partition (`aws`, `aws-cn`, `aws-us-gov`) from the aws_partition data source,
+   * read once per stack: ARNs the stack builds take it, never a literal `arn:aws:`.
+   */
+  get partition(): string {
+    this.partitionData ??= new DataAwsPartition(this, "Partition", {});
+    return this.partitionData.partition;
   }
 
   /** The random provider, added on first use. */

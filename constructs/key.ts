@@ -1,4 +1,5 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { type Grant, grantTo, type IGrantable, sidFor } from "./iam";
@@ -35,11 +36,12 @@ export class Key extends Construct {
       throw new Error(`${this.node.path}: deletionWindowDays ${deletionWindowDays} must be an integer from 7 to 30`);
     }
     const account = new DataAwsCallerIdentity(this, "Account", {});
+    const partition = new DataAwsPartition(this, "Partition", {}).partition;
     const statements: Record<string, unknown>[] = [
       {
         Sid: "AccountManagesTheKeyThroughIam",
         Effect: "Allow",
-        Principal: { AWS: `arn:aws:iam::${account.accountId}:root` },
+        Principal: { AWS: `arn:${partition}:iam::${account.accountId}:root` },
         Action: "kms:*",
         Resource: "*",
       },

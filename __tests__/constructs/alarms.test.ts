@@ -202,7 +202,9 @@ describe("Key and a topic under it", () => {
         Sid: "AccountManagesTheKeyThroughIam",
         Effect: "Allow",
         Principal: {
-          AWS: expect.stringMatching(/^arn:aws:iam::\$\{data\.aws_caller_identity\.\w+\.account_id\}:root$/),
+          AWS: expect.stringMatching(
+            /^arn:\$\{data\.aws_partition\.\w+\.partition\}:iam::\$\{data\.aws_caller_identity\.\w+\.account_id\}:root$/,
+          ),
         },
         Action: "kms:*",
         Resource: "*",

@@ -122,7 +122,9 @@ export function checkTopicKeyAllowsCloudWatch(json: StackJson, topicName: string
     Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
   });
   const root = policy.Statement.find((s: Json) => s.Principal?.AWS);
-  expect(root.Principal.AWS).toMatch(/^arn:aws:iam::\$\{data\.aws_caller_identity\.\w+\.account_id\}:root$/);
+  expect(root.Principal.AWS).toMatch(
+    /^arn:\$\{data\.aws_partition\.\w+\.partition\}:iam::\$\{data\.aws_caller_identity\.\w+\.account_id\}:root$/,
+  );
 }
 
 /**

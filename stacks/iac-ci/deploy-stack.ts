@@ -143,7 +143,7 @@ export class DeployStack extends SystemStack {
     // coalesce skips the empty default, so an unset ecr_repo means the 01-ecr repository.
     const imageRepo = new TerraformLocal(this, "image_repo", Fn.coalesce([ecrRepo.stringValue, defaultRepo]));
     const imageUri = new TerraformLocal(this, "lambda_image_uri", `${imageRepo.asString}:${imageTag.stringValue}`);
-    const repositoryArn = `arn:aws:ecr:${regionName}:${accountId}:repository/${Fn.element(Fn.split("/", imageRepo.asString), 1)}`;
+    const repositoryArn = `arn:${this.partition}:ecr:${regionName}:${accountId}:repository/${Fn.element(Fn.split("/", imageRepo.asString), 1)}`;
 
     // Bucket names keep the original scheme: the last 5 hex digits of sha256(workspace + region),
     // so two workspaces or regions never collide. The environment is part of the name too.

@@ -1,4 +1,3 @@
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { StringResource } from "@cdktf/provider-random/lib/string-resource";
@@ -70,7 +69,7 @@ export class SalesPlatformStack extends SystemStack {
     this.variables = v;
     // The aws_region variable places the resources; the state backend stays in the platform's region.
     this.provider.region = v.awsRegion.stringValue;
-    const partition = new DataAwsPartition(this, "Partition", {}).partition;
+    const partition = this.partition;
     const region = new DataAwsRegion(this, "Region", {}).region;
 
     // ---- storage -------------------------------------------------------------------------------

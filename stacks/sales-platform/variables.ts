@@ -151,7 +151,7 @@ export function salesPlatformVariables(scope: Construct) {
       validation: [
         rule(
           `var.quicksight_user_arn == "" || can(regex("${PATTERNS.quicksightUser}", var.quicksight_user_arn))`,
-          "quicksight_user_arn must be empty or a QuickSight user ARN (arn:aws:quicksight:<region>:<account>:user/<namespace>/<name>).",
+          "quicksight_user_arn must be empty or a QuickSight user ARN (arn:<partition>:quicksight:<region>:<account>:user/<namespace>/<name>).",
         ),
       ],
     }),

@@ -150,7 +150,8 @@ export class TripAssistantStack extends SystemStack {
     const region = new DataAwsRegion(this, "current_region", {});
     const registry = `${account.accountId}.dkr.ecr.${region.region}.amazonaws.com`;
     const repositoryUrl = (name: string) => `${registry}/${name}`;
-    const repositoryArn = (name: string) => `arn:aws:ecr:${region.region}:${account.accountId}:repository/${name}`;
+    const repositoryArn = (name: string) =>
+      `arn:${this.partition}:ecr:${region.region}:${account.accountId}:repository/${name}`;
 
     // Construct ids carry the system's name: Terraform addresses (and checkov's resource names,
     // which security/checkov-skips.json matches) are unique across the systems' stacks.
@@ -245,7 +246,7 @@ export class TripAssistantStack extends SystemStack {
         roleName: names.deployRole,
         description: `CD of the trip assistant (${platform.environment}) from ${platform.githubRepository}: push images, update code, move live`,
         assumedBy: {
-          federated: `arn:aws:iam::${account.accountId}:oidc-provider/${GITHUB_OIDC_HOST}`,
+          federated: `arn:${this.partition}:iam::${account.accountId}:oidc-provider/${GITHUB_OIDC_HOST}`,
           conditions: {
             StringEquals: {
               [`${GITHUB_OIDC_HOST}:aud`]: "sts.amazonaws.com",

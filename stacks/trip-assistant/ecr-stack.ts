@@ -27,7 +27,8 @@ export class TripAssistantEcrStack extends SystemStack {
     this.environmentVariable();
     const account = new DataAwsCallerIdentity(this, "current", {});
     const region = new DataAwsRegion(this, "current_region", {});
-    const functionArn = (name: string) => `arn:aws:lambda:${region.region}:${account.accountId}:function:${name}`;
+    const functionArn = (name: string) =>
+      `arn:${this.partition}:lambda:${region.region}:${account.accountId}:function:${name}`;
 
     const repository = (id: string, name: string) => {
       const repo = new Repository(this, id, {

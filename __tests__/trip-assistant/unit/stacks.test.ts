@@ -363,7 +363,7 @@ describe("the CD pipeline's GitHub OIDC role", () => {
         Effect: "Allow",
         Principal: {
           Federated:
-            "arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com",
+            "arn:${data.aws_partition.Partition.partition}:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com",
         },
         Action: "sts:AssumeRoleWithWebIdentity",
         Condition: {
@@ -381,7 +381,7 @@ describe("the CD pipeline's GitHub OIDC role", () => {
       return `\${aws_lambda_alias.${keyOf(withRepo, "aws_lambda_alias", (a) => a.function_name.includes(`.${fnK}.`))}.arn}`;
     };
     const repo = (name: string) =>
-      `arn:aws:ecr:\${data.aws_region.current_region.region}:\${data.aws_caller_identity.current.account_id}:repository/${name}`;
+      `arn:\${data.aws_partition.Partition.partition}:ecr:\${data.aws_region.current_region.region}:\${data.aws_caller_identity.current.account_id}:repository/${name}`;
     const [agent, api] = ["trip-assistant-agent-stage", "trip-assistant-api-stage"];
     expect(statementsOfRole(withRepo, roleKey)).toEqual([
       {
