@@ -67,6 +67,8 @@ export class AwsStack extends TerraformStack {
   readonly region: string;
   /** The emulator (local cloud) endpoint the stack deploys to, if any. */
   readonly endpoint?: string;
+  /** The provider's default tags, as given. */
+  readonly tags: Readonly<Record<string, string>>;
   private randomProvider?: RandomProvider;
   private callerIdentity?: DataAwsCallerIdentity;
   private partitionData?: DataAwsPartition;
@@ -83,6 +85,7 @@ export class AwsStack extends TerraformStack {
     const { region, tags, state, endpoint } = props;
     this.region = region;
     this.endpoint = endpoint;
+    this.tags = { ...tags };
 
     this.provider = new AwsProvider(this, "aws", {
       region,

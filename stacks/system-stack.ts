@@ -89,7 +89,7 @@ export class SystemStack extends AwsStack {
    */
   environmentVariable(): TerraformVariable {
     const environment = this.environment;
-    return new TerraformVariable(this, "environment", {
+    const variable = new TerraformVariable(this, "environment", {
       type: "string",
       default: environment,
       description: `Deployment environment; this synthesized stack is ${environment}'s (set PLATFORM_ENV and synthesize again for another).`,
@@ -100,6 +100,10 @@ export class SystemStack extends AwsStack {
         },
       ],
     });
+    // The environment tag every resource carries is the variable's value (which the validation
+    // holds to the synthesized one: the rendered tags do not change).
+    this.provider.defaultTags = [{ tags: { ...this.tags, environment: variable.stringValue } }];
+    return variable;
   }
 
   /** The environment of this synth (dev, stage, prod). */

@@ -144,6 +144,8 @@ describe("sfn-pipeline", () => {
         error_message: expect.stringContaining("PLATFORM_ENV=<environment> npx cdktf synth"),
       },
     ]);
+    // The environment tag is the variable's value (held to the synthesized one).
+    expect(stack.provider.aws[0].default_tags[0].tags.environment).toBe("${var.environment}");
     const prod = synthApp({ PLATFORM_ENV: "prod" }).json("sfn-pipeline");
     expect(prod.variable.environment).toMatchObject({ default: "prod" });
     expect(prod.variable.environment.validation[0].condition).toBe('${var.environment == "prod"}');
