@@ -172,6 +172,22 @@ export async function eventRows(ctx: SmokeContext, orderId: string): Promise<Eve
   return (out.Items ?? []) as EventRow[];
 }
 
+/**
+ * The order's event types once its finished event is there. The orchestrator claims the outcome
+ * on the order row (a conditional update, so it is recorded once), then writes the finished
+ * event: a reader may see the terminal status a moment before the event.
+ */
+export async function finishedEvents(ctx: SmokeContext, orderId: string, timeoutMs = 30_000): Promise<string[]> {
+  return waitFor(
+    `order ${orderId}'s finished event`,
+    async () => {
+      const types = (await eventRows(ctx, orderId)).map((e) => e.type);
+      return types.includes("finished") ? types : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 /** The order once it is in a terminal status. */
 export async function finishedOrder(ctx: SmokeContext, orderId: string, timeoutMs = 60_000): Promise<OrderRow> {
   return waitFor(
@@ -393,6 +409,7 @@ export const smoke = defineSmoke<State>({
             done.result.commands.map((c) => c.stdout_tail).join("") === "terraform plan: no changes\nworkdir ok\n",
           `done result: ${JSON.stringify(done)}`,
         );
+        await finishedEvents(ctx, orderId);
         const reply = await readOrderOverApi(ctx, orderId);
         check(reply.status === 200, `GET /orders/${orderId} answered ${reply.status}: ${reply.text.slice(0, 200)}`);
         const read = reply.json();
