@@ -19,7 +19,9 @@ running() {
 # resource, seconds once a few systems are deployed, which once made a busy emulator look dead).
 alive() {
   running || return 1
-  curl -fs -m "${1:-10}" -o /dev/null "$(cat "$HOME_DIR/endpoint")/_localcloud/health"
+  # Answered by this home's own server (its pid), not another one that took the port.
+  curl -fs -m "${1:-10}" "$(cat "$HOME_DIR/endpoint")/_localcloud/health" 2>/dev/null |
+    grep -q "\"pid\": *$(cat "$HOME_DIR/pid")[,}]"
 }
 
 start() {
@@ -31,21 +33,29 @@ start() {
   fi
   [[ -x "$MOTO_PYTHON" ]] || { echo "emulator: $MOTO_PYTHON missing; run scripts/toolchain.sh first" >&2; exit 1; }
   mkdir -p "$HOME_DIR"
-  local port
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-  # MOTO_LAMBDA_STUB_ECR: accept image URIs without an image in moto's own ECR (the local cloud
-  # runs an image function's handler from the project's bundle, docs/emulator.md).
-  # scripts/moto_server.py is moto's server with the localcloud package installed: the gaps the
-  # provider hits filled, deployed functions run, IAM enforced (docs/emulator.md).
-  # LOCALCLOUD_IAM=off / LOCALCLOUD_RUNTIME=off switch enforcement / the runtime off.
-  LOCALCLOUD_HOME="$HOME_DIR" LOCALCLOUD_ENDPOINT="http://127.0.0.1:$port" LOCALCLOUD_NODE_HOME="$TOOLCHAIN_HOME" \
-  MOTO_LAMBDA_STUB_ECR=TRUE MOTO_IAM_LOAD_MANAGED_POLICIES=true \
-    nohup "$MOTO_PYTHON" "$ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$port" > "$HOME_DIR/moto.log" 2>&1 &
-  echo $! > "$HOME_DIR/pid"
-  echo "http://127.0.0.1:$port" > "$HOME_DIR/endpoint"
-  for _ in $(seq 1 100); do
-    if alive 2; then cat "$HOME_DIR/endpoint"; return; fi
-    sleep 0.2
+  local port attempt
+  # A free port is chosen, then bound by moto: another emulator starting at the same moment can
+  # take it in between ("Address already in use"); then this one exits and a new port is tried.
+  for attempt in 1 2 3; do
+    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+    # MOTO_LAMBDA_STUB_ECR: accept image URIs without an image in moto's own ECR (the local cloud
+    # runs an image function's handler from the project's bundle, docs/emulator.md).
+    # scripts/moto_server.py is moto's server with the localcloud package installed: the gaps the
+    # provider hits filled, deployed functions run, IAM enforced (docs/emulator.md).
+    # LOCALCLOUD_IAM=off / LOCALCLOUD_RUNTIME=off switch enforcement / the runtime off.
+    LOCALCLOUD_HOME="$HOME_DIR" LOCALCLOUD_ENDPOINT="http://127.0.0.1:$port" LOCALCLOUD_NODE_HOME="$TOOLCHAIN_HOME" \
+    MOTO_LAMBDA_STUB_ECR=TRUE MOTO_IAM_LOAD_MANAGED_POLICIES=true \
+      nohup "$MOTO_PYTHON" "$ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$port" > "$HOME_DIR/moto.log" 2>&1 &
+    echo $! > "$HOME_DIR/pid"
+    echo "http://127.0.0.1:$port" > "$HOME_DIR/endpoint"
+    for _ in $(seq 1 100); do
+      if alive 2; then cat "$HOME_DIR/endpoint"; return; fi
+      running || break
+      sleep 0.2
+    done
+    running && break
+    if ! grep -q "Address already in use" "$HOME_DIR/moto.log"; then break; fi
+    echo "emulator: port $port was taken by another program before moto bound it; trying another (attempt $attempt)" >&2
   done
   echo "emulator: moto did not answer on port $port; log: $HOME_DIR/moto.log" >&2
   tail -20 "$HOME_DIR/moto.log" >&2 || true

@@ -10,6 +10,7 @@ and returns (status, headers, body).
 from __future__ import annotations
 
 import json
+import os
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
@@ -36,7 +37,8 @@ def _push_image(environ, body: bytes) -> tuple:  # type: ignore[no-untyped-def]
 
 
 route("POST", "/_localcloud/images", _push_image)
-route("GET", "/_localcloud/health", lambda environ, body: _json(200, {"runtime": settings.RUNTIME_ON, "iam": settings.IAM_ENFORCED}))
+# The pid lets a starter tell its own server from another one on the same port.
+route("GET", "/_localcloud/health", lambda environ, body: _json(200, {"runtime": settings.RUNTIME_ON, "iam": settings.IAM_ENFORCED, "pid": os.getpid()}))
 
 _moto_call = DomainDispatcherApplication.__call__
 
