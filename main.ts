@@ -1,8 +1,8 @@
 // The CDK for Terraform app: `cdktf synth` runs this (through scripts/run-app.js). Every stack
 // of every system comes from the registry (stacks/registry.ts).
 import { App } from "cdktf";
-import { ConfigError, loadConfig } from "./config";
-import { AdoptionError, buildApp } from "./stacks/registry";
+import { ConfigError } from "./config";
+import { AdoptionError, buildApp, loadConfig } from "./stacks/registry";
 
 try {
   const app = new App();

@@ -1,6 +1,7 @@
 /**
  * The one typed configuration of the app: shared platform settings once (environment, region,
- * endpoint, state store, adoption, GitHub), then one validated section per system. Every value
+ * endpoint, state store, adoption, GitHub), then one validated section per system (each system
+ * declares its own in stacks/<system>/settings.ts; the registry hands them to `readConfig`). Every value
  * comes from an environment variable, else from cdktf context, else from its default; all
  * values are validated together before any stack is built, so a bad value fails `cdktf synth`
  * with a message naming the setting and the rule.
@@ -9,19 +10,9 @@
  * Terraform variables in the synthesized JSON.
  */
 import { LOG_RETENTION_DAYS, s3BucketNameProblem } from "../constructs/names";
-import { type IacCiSettings, readIacCiSettings } from "./iac-ci";
-import { type ModelShareSettings, readModelShareSettings } from "./model-share";
-import { readSalesPlatformSettings, type SalesPlatformSettings } from "./sales-platform";
 import { ConfigError, type ConfigSource, matches, oneOf, SettingsReader } from "./settings";
-import { readSfnPipelineSettings, type SfnPipelineSettings } from "./sfn-pipeline";
-import { readTripAssistantSettings, type TripAssistantSettings } from "./trip-assistant";
 
-export type { IacCiSettings } from "./iac-ci";
-export type { ModelShareSettings } from "./model-share";
-export type { SalesPlatformSettings } from "./sales-platform";
-export { ConfigError, type ConfigSource } from "./settings";
-export type { SfnPipelineSettings } from "./sfn-pipeline";
-export type { TripAssistantSettings } from "./trip-assistant";
+export { ConfigError, type ConfigSource, SettingsReader } from "./settings";
 export { LOG_RETENTION_DAYS, s3BucketNameProblem };
 
 export const ENVIRONMENTS = ["dev", "stage", "prod"] as const;
@@ -66,11 +57,23 @@ export interface AppConfig {
   readonly platform: PlatformConfig;
   /** Settings read under a former name: what to set instead (the app prints them). */
   readonly warnings: readonly string[];
-  readonly iacCi: IacCiSettings;
-  readonly sfnPipeline: SfnPipelineSettings;
-  readonly modelShare: ModelShareSettings;
-  readonly salesPlatform: SalesPlatformSettings;
-  readonly tripAssistant: TripAssistantSettings;
+  /** Each system's validated settings by system id; read them with `settingsOf`. */
+  readonly systems: ReadonlyMap<string, unknown>;
+}
+
+/** A system's settings section: how its settings are read and validated. */
+export interface SettingsSection<S> {
+  /** The system's id (the registry's key). */
+  readonly system: string;
+  readonly read: (r: SettingsReader) => S;
+}
+
+/** A system's validated settings from the loaded configuration. */
+export function settingsOf<S>(config: AppConfig, section: SettingsSection<S>): S {
+  if (!config.systems.has(section.system)) {
+    throw new Error(`the settings of ${section.system} were not loaded: is the system in the registry?`);
+  }
+  return config.systems.get(section.system) as S;
 }
 
 /**
@@ -95,7 +98,17 @@ export const PLATFORM_SETTINGS = {
   githubRepository: platformSetting("GITHUB_REPOSITORY", "githubRepository"),
   githubDeployEnvironments: platformSetting("GITHUB_DEPLOY_ENVIRONMENTS", "githubDeployEnvironments"),
   protectData: platformSetting("PROTECT_DATA", "protectData"),
+  /**
+   * Before it had a setting of its own, the platform's prefix was iac-ci's (IAC_CI_PREFIX, still
+   * iac-ci's own setting, so the two may differ): when PLATFORM_PREFIX is unset, that value is
+   * read with a warning, so a state bucket or GitHub role named after it keeps its name.
+   */
+  prefix: platformSetting("PREFIX", "prefix"),
 } as const;
+const PREFIX_RULE = matches(
+  /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/,
+  "must be 2-20 characters of lowercase letters, digits and hyphens, starting with a letter",
+);
 
 const REGION_RULE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
@@ -109,17 +122,19 @@ function endpointProblem(value: string): string | undefined {
   return "must be an http(s) URL without a path, such as http://127.0.0.1:5000";
 }
 
-/** Reads, defaults and validates the whole configuration; throws ConfigError listing every problem. */
-export function loadConfig(source: ConfigSource = { env: process.env }): AppConfig {
+/**
+ * Reads, defaults and validates the platform's settings and every section (the registry's
+ * `loadConfig` passes all systems'); throws ConfigError listing every problem.
+ */
+export function readConfig(source: ConfigSource, sections: readonly SettingsSection<unknown>[]): AppConfig {
   const r = new SettingsReader(source);
-  const iacCi = readIacCiSettings(r);
-  const sfnPipeline = readSfnPipelineSettings(r);
-  const modelShare = readModelShareSettings(r);
-  const salesPlatform = readSalesPlatformSettings(r);
-  const tripAssistant = readTripAssistantSettings(r);
+  const systems = new Map<string, unknown>();
+  for (const section of sections) {
+    if (systems.has(section.system)) throw new Error(`two settings sections for system ${section.system}`);
+    systems.set(section.system, section.read(r));
+  }
   const S = PLATFORM_SETTINGS;
-  // The platform's own names (state store, GitHub roles) were always iac-ci's prefix.
-  const platformPrefix = iacCi.prefix;
+  const platformPrefix = readPlatformPrefix(r);
 
   const environment = r.string(S.environment, "dev", oneOf(ENVIRONMENTS)) as Environment;
   // The usual AWS variables are honoured after our own, so a shell set up for AWS just works.
@@ -182,17 +197,29 @@ export function loadConfig(source: ConfigSource = { env: process.env }): AppConf
       platformPrefix,
       protectData,
     },
-    iacCi,
-    sfnPipeline,
-    modelShare,
-    salesPlatform,
-    tripAssistant,
+    systems,
   };
 }
 
-/** `<prefix>-<environment>`: the base of iac-ci's environment-scoped physical names. */
-export function envPrefix(config: AppConfig): string {
-  return `${config.iacCi.prefix}-${config.platform.environment}`;
+function readPlatformPrefix(r: SettingsReader): string {
+  const { formerly, ...name } = PLATFORM_SETTINGS.prefix;
+  const current = r.read(name);
+  let value = current.value;
+  let from = current.from;
+  if (value === undefined) {
+    const former = r.read(formerly);
+    if (former.value !== undefined) {
+      value = former.value;
+      from = former.from;
+      r.warnings.push(
+        `the platform's prefix (state store, GitHub roles) is read from ${former.from} for one more release: set PLATFORM_PREFIX=${former.value} (or context platform:prefix)`,
+      );
+    }
+  }
+  const prefix = value ?? "iac-ci";
+  const problem = PREFIX_RULE(prefix);
+  if (problem) r.fail(from, prefix, problem);
+  return prefix;
 }
 
 /** The S3 key of a stack's remote state: `<system state prefix>/<environment>/<stack>.tfstate`. */

@@ -52,7 +52,7 @@ type ScopeId =
   | "ApiExecutionLogs"
   | "Alarms";
 
-// Systems choose their region per deploy (trip-assistant's defaults to us-east-2), so ARNs match
+// Systems may choose their region per deploy (an `aws_region` variable), so ARNs match
 // any region; the account and the name prefix still scope them.
 const R = "*";
 
@@ -226,7 +226,7 @@ const SCOPES: Record<ScopeId, (c: ScopeContext) => PermissionScope> = {
       "ecr:BatchCheckLayerAvailability",
       "ecr:GetDownloadUrlForLayer",
     ],
-    // The image pushes before a deploy (scripts/ci) use the same role.
+    // The image pushes before a deploy (a stack's ci-hook) use the same role.
     write: [
       "ecr:CreateRepository",
       "ecr:DeleteRepository",
@@ -439,24 +439,47 @@ export class UncoveredResourceTypeError extends Error {
 }
 
 /**
- * The permission scopes a system whose stacks hold `types` needs (each scope once, in the
- * catalogue's order). An unknown type fails, naming it and the system.
+ * Scopes a system declares for resource types the catalogue does not cover (an AWS service only
+ * it uses), by type: its descriptor's `deployPermissions`, kept in the system's own folder.
  */
-export function scopesFor(system: string, types: Iterable<string>, context: ScopeContext): PermissionScope[] {
+export type SystemScopes = Readonly<Record<string, readonly ((context: ScopeContext) => PermissionScope)[]>>;
+
+/**
+ * The permission scopes a system whose stacks hold `types` needs (each scope once, in the
+ * catalogue's order, then the system's own). An unknown type fails, naming it and the system.
+ */
+export function scopesFor(
+  system: string,
+  types: Iterable<string>,
+  context: ScopeContext,
+  own: SystemScopes = {},
+): PermissionScope[] {
   const wanted = new Set<ScopeId>();
   const unknown: string[] = [];
+  const ownScopes: PermissionScope[] = [];
   for (const type of types) {
     const scopes = RESOURCE_SCOPES[type];
-    if (scopes === undefined) unknown.push(type);
-    else for (const s of scopes) wanted.add(s);
+    if (scopes !== undefined) for (const s of scopes) wanted.add(s);
+    else if (own[type] !== undefined) {
+      for (const make of own[type]) {
+        const scope = make(context);
+        if (!ownScopes.some((s) => s.sid === scope.sid)) ownScopes.push(scope);
+      }
+    } else unknown.push(type);
   }
   if (unknown.length) {
     throw new UncoveredResourceTypeError(
       `${system}'s stacks use ${[...new Set(unknown)].sort().join(", ")}, which no deploy-role scope covers: ` +
-        "add the type and the permissions the provider needs for it to RESOURCE_SCOPES in constructs/deploy-permissions.ts",
+        "add the type and the permissions the provider needs for it to RESOURCE_SCOPES in constructs/deploy-permissions.ts " +
+        "(a service the library serves), or to the system's own `deployPermissions` (one only it uses)",
     );
   }
-  return (Object.keys(SCOPES) as ScopeId[]).filter((id) => wanted.has(id)).map((id) => SCOPES[id](context));
+  const catalogue = (Object.keys(SCOPES) as ScopeId[]).filter((id) => wanted.has(id)).map((id) => SCOPES[id](context));
+  const clash = ownScopes.filter((s) => catalogue.some((c) => c.sid === s.sid));
+  if (clash.length) {
+    throw new Error(`${system}'s own deploy scopes reuse the catalogue's ids: ${clash.map((s) => s.sid).join(", ")}`);
+  }
+  return [...catalogue, ...ownScopes];
 }
 
 /** IAM's limit on a role's inline policies, in characters without whitespace. */

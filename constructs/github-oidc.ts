@@ -1,6 +1,6 @@
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { Construct } from "constructs";
-import { INLINE_POLICY_LIMIT, type PermissionScope, scopesFor } from "./deploy-permissions";
+import { INLINE_POLICY_LIMIT, type PermissionScope, type SystemScopes, scopesFor } from "./deploy-permissions";
 import { type PolicyStatement, Role, type RoleTrust } from "./iam";
 
 export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
@@ -49,6 +49,8 @@ export interface GithubSystem {
   readonly resourceTypes: Iterable<string>;
   /** Extra S3 bucket name patterns the system may own (buckets named by a deploy-time variable). */
   readonly bucketPatterns?: readonly string[];
+  /** Scopes of the system's own for types the catalogue does not cover. @default none */
+  readonly ownScopes?: SystemScopes;
 }
 
 export interface GithubSystemRoles {
@@ -120,11 +122,12 @@ export class GithubOidc extends Construct {
         read: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
         write: [],
       },
-      ...scopesFor(system, target.resourceTypes, {
-        namePrefixes,
-        account: accountId,
-        bucketPatterns: target.bucketPatterns,
-      }),
+      ...scopesFor(
+        system,
+        target.resourceTypes,
+        { namePrefixes, account: accountId, bucketPatterns: target.bucketPatterns },
+        target.ownScopes,
+      ),
     ];
     const id = system.replace(/[^A-Za-z0-9]/g, "");
     const makeRole = (kind: GithubRoleKind, description: string, subjects: readonly string[]) => {

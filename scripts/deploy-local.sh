@@ -27,11 +27,6 @@ unset IAC_CI_AWS_ENDPOINT   # its former name: a stale value would contradict th
 export AWS_SHARED_CREDENTIALS_FILE="$EMULATOR_HOME/credentials" AWS_CONFIG_FILE="$EMULATOR_HOME/config"
 export AWS_PROFILE=local AWS_REGION="${PLATFORM_REGION:-${IAC_CI_REGION:-us-east-1}}"
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-# Deploy-time inputs without a default, for the emulator only (real deploys pass their own):
-# the sales platform's bucket base name and alert address, trip-assistant's key and first image.
-export TF_VAR_s3_bucket_name="${TF_VAR_s3_bucket_name:-sales-local}"
-export TF_VAR_alert_email="${TF_VAR_alert_email:-ops@example.com}"
-echo "[deploy-local] sales-platform: s3_bucket_name=$TF_VAR_s3_bucket_name alert_email=$TF_VAR_alert_email (TF_VAR_* to change)" >&2
 out="$EMULATOR_HOME/cdktf.out"
 # A local cloud keeps its resources in memory: when this one is not the one the home last
 # deployed to (it stopped without `npm stop`, and a new one started on another port), the
@@ -54,12 +49,10 @@ start=$(date +%s)
 
 if [[ $# -gt 0 ]]; then systems=("$@"); else mapfile -t systems < <(node scripts/stacks.js systems); fi
 for system in "${systems[@]}"; do node scripts/stacks.js order --system "$system" > /dev/null; done
-# No internet here: without a real key, trip-assistant's agent asks the local cloud's own OpenAI
-# stand-in (scripts/localcloud/openai_loopback.py) instead of api.openai.com.
-if [[ " ${systems[*]} " == *" trip-assistant "* && -z "${TF_VAR_openai_base_url:-}" && -z "${TF_VAR_openai_api_key:-}" ]]; then
-  export TF_VAR_openai_base_url="$endpoint/_localcloud/openai/v1"
-  echo "[deploy-local] trip-assistant: OpenAI is played by the local cloud's loopback ($TF_VAR_openai_base_url); for real OpenAI set TF_VAR_openai_api_key and leave TF_VAR_openai_base_url unset" >&2
-fi
+# Deploy-time inputs a real deploy must be given, with values for the local cloud (each system
+# declares its own, stacks/<system>/system.ts `local.variables`; set TF_VAR_* to change them).
+local_vars="$(node scripts/stacks.js local-vars --endpoint "$endpoint" "${systems[@]}")"
+while IFS= read -r line; do [[ -z "$line" ]] || export "${line?}"; done <<< "$local_vars"
 
 cdktf synth --output "$out" > /dev/null
 # shellcheck source=scripts/lost-lock.sh
@@ -84,26 +77,10 @@ deploy() { # deploy STACK
 }
 # The local cloud runs an image function from the image pushed to it (scripts/local-image.js:
 # the Dockerfile stage's task root, CMD and ENV; docs/emulator.md, "Image functions"): after a
-# stack that creates ECR repositories, push the project's images under the tag the next stack
-# deploys its functions with.
-repository_of() { # repository_of STACK OUTPUT: the repository name of a repository URL output
-  node -e 'const [file, stack, key] = process.argv.slice(1); const url = require(file)[stack][key];
-    if (!url) throw new Error(`${stack} has no output ${key}`); console.log(url.split("/").slice(1).join("/"));' \
-    "$EMULATOR_HOME/outputs-$1.json" "$1" "$2"
-}
+# stack that creates ECR repositories, push the images its system declares (`local.images`)
+# under the tag the next stack deploys its functions with.
 push_images() { # push_images STACK
-  case "$1" in
-    01-ecr)
-      node scripts/bundle-lambdas.js --no-measure > /dev/null
-      node scripts/local-image.js --endpoint "$endpoint" --repository "$(repository_of 01-ecr ecr_repo_url)" \
-        --tag "${TF_VAR_image_tag:-${IAC_CI_IMAGE_TAG:-latest}}" --dockerfile Dockerfile >&2 ;;
-    trip-assistant-ecr)
-      for target in agent api; do
-        node scripts/local-image.js --endpoint "$endpoint" --repository "$(repository_of trip-assistant-ecr "${target}_ecr_repository_url")" \
-          --tag "${TF_VAR_image_tag:-emulator}" --dockerfile lambdas/trip-assistant/Dockerfile --target "$target" \
-          --build-arg "APP_VERSION=${TF_VAR_image_tag:-emulator}" >&2
-      done ;;
-  esac
+  node scripts/stacks.js local-images --stack "$1" --endpoint "$endpoint" --outputs "$EMULATOR_HOME/outputs-$1.json"
 }
 deploy 00-bootstrap
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The security gate: checkov over every synthesized stack (framework terraform_json) and over
 // any plan JSON given (framework terraform_plan). Fails on a failed check that is not in
-// security/checkov-skips.json (each skip names the check, optionally the resources, and why),
+// security/checkov-skips.json or its system's stacks/<system>/checkov-skips.json (each skip names the check, optionally the resources, and why),
 // and on a skip entry that matched nothing (stale). Prints passed/failed/skipped per target.
 //   node scripts/security-scan.js [--stacks cdktf.out/stacks] [--plans dir-with-*.json] [--stack NAME]
 // --stack scans only that stack of --stacks (CI scans each stack in its own job): a skip that
@@ -24,7 +24,18 @@ if (onlyStack !== undefined && !fs.existsSync(path.join(stacksDir, onlyStack, "c
   console.error(`security-scan: no synthesized stack ${onlyStack} in ${stacksDir}`);
   process.exit(2);
 }
-const { skips } = JSON.parse(fs.readFileSync(path.join(root, "security", "checkov-skips.json"), "utf8"));
+// The platform-wide skips, then each system's own (stacks/<system>/checkov-skips.json).
+const skipFiles = [
+  path.join("security", "checkov-skips.json"),
+  ...fs
+    .readdirSync(path.join(root, "stacks"), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, "stacks", d.name, "checkov-skips.json")))
+    .map((d) => path.join("stacks", d.name, "checkov-skips.json"))
+    .sort(),
+];
+const skips = skipFiles.flatMap((file) =>
+  JSON.parse(fs.readFileSync(path.join(root, file), "utf8")).skips.map((s) => ({ ...s, file })),
+);
 const checkov = process.env.CHECKOV_BIN ?? "checkov";
 
 function scan(target, framework) {
@@ -108,7 +119,7 @@ for (const target of targets) {
   }
   rows.push({ target: target.name, passed, failed, skipped });
 }
-console.log("\ncheckov results (skips: security/checkov-skips.json)");
+console.log(`\ncheckov results (skips: ${skipFiles.join(", ")})`);
 for (const r of rows) {
   console.log(
     `${r.target.padEnd(40)} passed ${String(r.passed).padStart(4)}  failed ${String(r.failed).padStart(3)}  skipped ${String(r.skipped).padStart(3)}`,
@@ -116,7 +127,7 @@ for (const r of rows) {
 }
 const unusedSkips = skips.filter((_, i) => !used.has(i));
 const stale = onlyStack !== undefined ? [] : unusedSkips;
-for (const s of stale) console.log(`STALE skip (matched nothing): ${s.check} ${s.resource ?? ""}`);
+for (const s of stale) console.log(`STALE skip (matched nothing): ${s.check} ${s.resource ?? ""} (${s.file})`);
 if (onlyStack !== undefined)
   console.log(`${unusedSkips.length} skip(s) not used by ${onlyStack} (staleness is judged by a full scan)`);
 fs.rmSync(scanCopies, { recursive: true, force: true });

@@ -47,7 +47,6 @@ timed "toolchain" scripts/toolchain.sh
 timed "lint" npx biome check .
 timed "typecheck" npx tsc -p .
 timed "actionlint" actionlint
-if [[ -f scripts/bundle-lambdas.js ]]; then timed "bundle lambdas" node scripts/bundle-lambdas.js; fi
 
 mkdir -p build/test-results
 status=0

@@ -1,68 +1,36 @@
 /**
- * The registry of every stack the app holds: its name, its system, what must be deployed
- * before it, and how to build it. main.ts builds from it; scripts (npm start, the test suite)
- * and the GitHub workflows read the order from it (`node scripts/stacks.js`), so no stack name
- * is hard-coded twice.
+ * The registry: the one place that names the systems. Each system is a descriptor of its own
+ * (stacks/<system>/system.ts); main.ts builds the app from the list, and scripts (npm start, the
+ * test suites) and the GitHub workflows read systems, stacks and their order from it
+ * (`node scripts/stacks.js`), so no system or stack name is written twice.
  */
 import { type App, TerraformDataSource, TerraformResource, type TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { type AppConfig, loadConfig } from "../config";
+import { type AppConfig, type ConfigSource, readConfig, type SettingsSection } from "../config";
 import { Role } from "../constructs/iam";
+import { iacCiSystem } from "./iac-ci/system";
+import { modelShareSystem } from "./model-share/system";
+import type { BootstrapStack } from "./platform/bootstrap-stack";
+import { BOOTSTRAP_STACK, platformSystem } from "./platform/system";
+import { salesPlatformSystem } from "./sales-platform/system";
+import { sfnPipelineSystem } from "./sfn-pipeline/system";
+import { descriptorProblems, type SystemDescriptor } from "./system";
+import { tripAssistantSystem } from "./trip-assistant/system";
 
-/** For scripts (stacks.js): the configuration and the GitHub roles' names. */
-export { loadConfig } from "../config";
+/** For scripts (stacks.js): the GitHub roles' names. */
 export { githubRoleArn, githubRoleName } from "../constructs/github-oidc";
+export { BOOTSTRAP_STACK } from "./platform/system";
 
-import { DeployStack } from "./iac-ci/deploy-stack";
-import { EcrStack } from "./iac-ci/ecr-stack";
-import { iacCiNames } from "./iac-ci/names";
-import { ModelShareStack } from "./model-share/model-share-stack";
-import { modelShareNames } from "./model-share/names";
-import { BootstrapStack, type SystemPrefixes } from "./platform/bootstrap-stack";
-import { salesPlatformNames } from "./sales-platform/names";
-import { SalesPlatformStack } from "./sales-platform/sales-platform-stack";
-import { sfnPipelineNames } from "./sfn-pipeline/names";
-import { SfnPipelineStack } from "./sfn-pipeline/pipeline-stack";
-import { TripAssistantStack } from "./trip-assistant/app-stack";
-import { TripAssistantEcrStack } from "./trip-assistant/ecr-stack";
-import { tripAssistantNames } from "./trip-assistant/names";
-
-export interface SystemEntry {
-  readonly description: string;
-  /** Its resource name prefix and state key prefix (the GitHub deploy roles are scoped to them). */
-  readonly prefixes?: (config: AppConfig) => SystemPrefixes;
-}
-
-/** The systems. `platform` is the shared 00-bootstrap. */
-export const SYSTEMS = {
-  platform: { description: "state bucket, lock table, GitHub OIDC" },
-  "iac-ci": {
-    description: "webhook-driven CI runner: HTTP API, four Lambdas, watchdog",
-    prefixes: iacCiNames,
-  },
-  "sfn-pipeline": {
-    description: "two Lambdas run in order by a Step Functions state machine",
-    prefixes: sfnPipelineNames,
-  },
-  "model-share": {
-    description: "playground API: HTTP API, one TypeScript Lambda, DynamoDB, optional layer",
-    prefixes: modelShareNames,
-  },
-  "sales-platform": {
-    description: "sales data platform: event-driven ETL, daily analysis (Bedrock), REST API, SNS alerts",
-    prefixes: salesPlatformNames,
-  },
-  "trip-assistant": {
-    description: "trip assistant: HTTP API -> API Lambda -> agent Lambda (OpenAI), image functions with live aliases",
-    prefixes: tripAssistantNames,
-  },
-} as const satisfies Record<string, SystemEntry>;
-export type SystemId = keyof typeof SYSTEMS;
-
-/** Every deployable system's prefixes, for 00-bootstrap's GitHub roles. */
-export function systemPrefixes(config: AppConfig): SystemPrefixes[] {
-  return Object.values<SystemEntry>(SYSTEMS).flatMap((s) => (s.prefixes ? [s.prefixes(config)] : []));
-}
+/** The systems, the platform's 00-bootstrap first. A new system is one line here. */
+export const SYSTEMS: readonly SystemDescriptor[] = [
+  platformSystem,
+  iacCiSystem,
+  sfnPipelineSystem,
+  modelShareSystem,
+  salesPlatformSystem,
+  tripAssistantSystem,
+];
+export type SystemId = string;
 
 export interface StackEntry {
   readonly name: string;
@@ -70,64 +38,70 @@ export interface StackEntry {
   /** Stacks to deploy before this one (and to destroy after it). */
   readonly dependsOn: readonly string[];
   readonly build: (scope: Construct, config: AppConfig) => TerraformStack;
+  /** The script the deploy workflow runs before deploying it, if any. */
+  readonly ciBeforeDeploy?: string;
 }
 
-export const BOOTSTRAP_STACK = "00-bootstrap";
+/** Every stack of `systems`, each after 00-bootstrap and its own system's `after` stacks. */
+export function stackEntries(systems: readonly SystemDescriptor[] = SYSTEMS): StackEntry[] {
+  const problems = systems.flatMap(descriptorProblems);
+  const seen = new Map<string, string>();
+  for (const system of systems) {
+    for (const stack of system.stacks) {
+      const owner = seen.get(stack.name);
+      if (owner) problems.push(`stack ${stack.name} is both ${owner}'s and ${system.id}'s`);
+      seen.set(stack.name, system.id);
+    }
+  }
+  const ids = systems.map((s) => s.id);
+  for (const id of new Set(ids))
+    if (ids.indexOf(id) !== ids.lastIndexOf(id)) problems.push(`system ${id} is listed twice`);
+  if (problems.length) throw new Error(`the system registry is inconsistent:\n  - ${problems.join("\n  - ")}`);
+  return systems.flatMap((system) =>
+    system.stacks.map((stack) => ({
+      name: stack.name,
+      system: system.id,
+      dependsOn: stack.name === BOOTSTRAP_STACK ? [] : [BOOTSTRAP_STACK, ...(stack.after ?? [])],
+      build: (scope: Construct, config: AppConfig) => stack.build(scope, stack.name, config),
+      ciBeforeDeploy: stack.ciBeforeDeploy,
+    })),
+  );
+}
 
-export const STACKS: readonly StackEntry[] = [
-  {
-    name: BOOTSTRAP_STACK,
-    system: "platform",
-    dependsOn: [],
-    build: (scope, config) => new BootstrapStack(scope, BOOTSTRAP_STACK, config),
-  },
-  {
-    name: "01-ecr",
-    system: "iac-ci",
-    dependsOn: [BOOTSTRAP_STACK],
-    build: (scope, config) => new EcrStack(scope, "01-ecr", config),
-  },
-  {
-    name: "02-deploy",
-    system: "iac-ci",
-    dependsOn: [BOOTSTRAP_STACK, "01-ecr"],
-    build: (scope, config) => new DeployStack(scope, "02-deploy", config),
-  },
-  {
-    name: "sfn-pipeline",
-    system: "sfn-pipeline",
-    dependsOn: [BOOTSTRAP_STACK],
-    build: (scope, config) => new SfnPipelineStack(scope, "sfn-pipeline", config),
-  },
-  {
-    name: "model-share",
-    system: "model-share",
-    dependsOn: [BOOTSTRAP_STACK],
-    build: (scope, config) => new ModelShareStack(scope, "model-share", config),
-  },
-  {
-    name: "sales-platform",
-    system: "sales-platform",
-    dependsOn: [BOOTSTRAP_STACK],
-    build: (scope, config) => new SalesPlatformStack(scope, "sales-platform", config),
-  },
-  {
-    name: "trip-assistant-ecr",
-    system: "trip-assistant",
-    dependsOn: [BOOTSTRAP_STACK],
-    build: (scope, config) => new TripAssistantEcrStack(scope, "trip-assistant-ecr", config),
-  },
-  {
-    name: "trip-assistant",
-    system: "trip-assistant",
-    dependsOn: [BOOTSTRAP_STACK, "trip-assistant-ecr"],
-    build: (scope, config) => new TripAssistantStack(scope, "trip-assistant", config),
-  },
-];
+export const STACKS: readonly StackEntry[] = stackEntries();
+
+/** The descriptor of `id`; an unknown id fails naming the systems there are. */
+export function systemOf(id: string, systems: readonly SystemDescriptor[] = SYSTEMS): SystemDescriptor {
+  const system = systems.find((s) => s.id === id);
+  if (!system) throw new Error(`unknown system "${id}"; systems: ${systems.map((s) => s.id).join(", ")}`);
+  return system;
+}
+
+/** The systems a user deploys (every one but the platform's 00-bootstrap). */
+export function deployableSystems(systems: readonly SystemDescriptor[] = SYSTEMS): SystemDescriptor[] {
+  return systems.filter((s) => !s.stacks.some((stack) => stack.name === BOOTSTRAP_STACK));
+}
+
+/** The app's configuration: the platform's settings and every system's section, validated together. */
+export function loadConfig(
+  source: ConfigSource = { env: process.env },
+  systems: readonly SystemDescriptor[] = SYSTEMS,
+): AppConfig {
+  return readConfig(
+    source,
+    systems.flatMap((s) => (s.settings ? [s.settings as SettingsSection<unknown>] : [])),
+  );
+}
+
+/** Every system's names that get GitHub roles, for 00-bootstrap. */
+export function githubSystems(systems: readonly SystemDescriptor[] = SYSTEMS): SystemDescriptor[] {
+  return systems.filter((s) => s.githubRoles !== false);
+}
 
 /** The stacks of `system` in deploy order (dependencies first), 00-bootstrap excluded. */
-export function stacksOf(system: SystemId): StackEntry[] {
-  return deployOrder(STACKS.filter((s) => s.system === system));
+export function stacksOf(system: SystemId, systems: readonly SystemDescriptor[] = SYSTEMS): StackEntry[] {
+  systemOf(system, systems);
+  return deployOrder(stackEntries(systems).filter((s) => s.system === system));
 }
 
 /** `entries` ordered so every stack comes after the stacks it depends on (among `entries`). */
@@ -162,8 +136,9 @@ export function resourceTypesOf(stack: TerraformStack): string[] {
 /** Every IAM role the app defines, with its stack and system, in deploy order (the adoption runbook's table). */
 export function roleInventory(
   stacks: ReadonlyMap<string, TerraformStack>,
+  systems: readonly SystemDescriptor[] = SYSTEMS,
 ): { stack: string; system: SystemId; role: string }[] {
-  return deployOrder(STACKS).flatMap((entry) => {
+  return deployOrder(stackEntries(systems)).flatMap((entry) => {
     const stack = stacks.get(entry.name);
     if (!stack) return [];
     return stack.node
@@ -206,29 +181,32 @@ export function adoptRoles(scope: Construct, names: readonly string[]): Role[] {
 }
 
 /**
- * Builds every stack of the registry into `app` from the validated configuration, declares
- * the order between a system's stacks (`addDependency`) and adopts the listed roles.
+ * Builds every stack of `systems` (by default the registry's) into `app` from the validated
+ * configuration, gives each system's GitHub roles what its stacks need, and adopts the listed
+ * roles.
  *
- * 00-bootstrap is not a cdktf dependency of the others: it is deployed once per account with
- * admin credentials and keeps local state, so making it one would force every
- * `cdktf deploy <stack>` to name it or pass --ignore-missing-stack-dependencies.
+ * The stack order (`after`) is deliberately not a cdktf dependency, so `cdktf deploy <stack>` and
+ * `cdktf destroy <stack>` work on one stack as written (cdktf refuses a stack whose dependencies
+ * are not named, without --ignore-missing-stack-dependencies); the scripts and workflows follow
+ * the order. No stack reads another's attributes: names derive from the shared configuration.
  */
-export function buildApp(app: App, env: NodeJS.ProcessEnv = process.env): Map<string, TerraformStack> {
-  const config = loadConfig({ env, context: (key) => app.node.tryGetContext(key) });
+export function buildApp(
+  app: App,
+  env: NodeJS.ProcessEnv = process.env,
+  systems: readonly SystemDescriptor[] = SYSTEMS,
+): Map<string, TerraformStack> {
+  const config = loadConfig({ env, context: (key: string) => app.node.tryGetContext(key) }, systems);
+  const entries = stackEntries(systems);
   const stacks = new Map<string, TerraformStack>();
-  // `dependsOn` orders the scripts and workflows; it is deliberately not a cdktf dependency, so
-  // `cdktf deploy <stack>` and `cdktf destroy <stack>` work on one stack as written (cdktf refuses
-  // a stack whose dependencies are not named, without --ignore-missing-stack-dependencies). No
-  // stack reads another's attributes: names are derived from the shared configuration.
-  for (const entry of deployOrder(STACKS)) stacks.set(entry.name, entry.build(app, config));
-  // Each system's GitHub roles may do what its stacks need: their resource types, its prefixes.
-  const bootstrap = stacks.get(BOOTSTRAP_STACK) as BootstrapStack;
-  for (const [system, entry] of Object.entries<SystemEntry>(SYSTEMS)) {
-    if (!entry.prefixes) continue;
-    const types = STACKS.filter((s) => s.system === system).flatMap((s) =>
-      resourceTypesOf(stacks.get(s.name) as TerraformStack),
-    );
-    bootstrap.addGithubSystem(system, entry.prefixes(config), new Set(types));
+  for (const entry of deployOrder(entries)) stacks.set(entry.name, entry.build(app, config));
+  // Each system's GitHub roles may do what its stacks need: their resource types, its names.
+  const bootstrap = stacks.get(BOOTSTRAP_STACK) as BootstrapStack | undefined;
+  if (!bootstrap) throw new Error(`the registry has no ${BOOTSTRAP_STACK}: the platform's system must be listed`);
+  for (const system of githubSystems(systems)) {
+    const types = entries
+      .filter((s) => s.system === system.id)
+      .flatMap((s) => resourceTypesOf(stacks.get(s.name) as TerraformStack));
+    bootstrap.addGithubSystem(system.id, system.names(config), new Set(types), system.deployPermissions);
   }
   adoptRoles(app, config.platform.adoptRoles);
   return stacks;

@@ -1,19 +1,13 @@
 import { TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { type AppConfig, stateKey } from "../config";
+import { type AppConfig, type PlatformConfig, settingsOf, stateKey } from "../config";
 import { AwsStack } from "../constructs/aws-stack";
+import type { SystemIdentity, SystemNames } from "./system";
 
 /** Where a stack keeps state: 00-bootstrap locally (it creates the store), the rest in the store. */
 export type StateKind = "local" | "remote";
 
-export interface SystemStackProps {
-  /** The system the stack belongs to (its `system` tag). */
-  readonly system: string;
-  /**
-   * The system's names (its `<system>Names(config)`): `namePrefix` is the `project` tag,
-   * `statePrefix` the first part of the state key (`<statePrefix>/<environment>/<stack>.tfstate`).
-   */
-  readonly names: { readonly namePrefix: string; readonly statePrefix: string };
+export interface SystemStackOptions {
   /** @default "remote" (the 00-bootstrap store); 00-bootstrap itself is "local". */
   readonly state?: StateKind;
 }
@@ -24,39 +18,56 @@ export interface SystemStackProps {
  * state lives in the 00-bootstrap store under a key carrying system, environment and stack,
  * locked in the lock table; environments and systems never share state.
  */
-export class SystemStack extends AwsStack {
+export class SystemStack<N extends SystemNames = SystemNames, S = undefined> extends AwsStack {
   readonly config: AppConfig;
+  /** The shared settings (environment, region, retention, ...). */
+  readonly platform: PlatformConfig;
   readonly stackName: string;
+  /** The system's id. */
   readonly system: string;
+  /** The system's names (`identity.names(config)`). */
+  readonly names: N;
+  /** The system's validated settings (undefined for a system without settings). */
+  readonly settings: S;
 
-  constructor(scope: Construct, stackName: string, config: AppConfig, props: SystemStackProps) {
+  constructor(
+    scope: Construct,
+    stackName: string,
+    config: AppConfig,
+    identity: SystemIdentity<N, S>,
+    options: SystemStackOptions = {},
+  ) {
     const { platform } = config;
+    const names = identity.names(config);
     super(scope, stackName, {
       region: platform.region,
       endpoint: platform.awsEndpoint,
       tags: {
-        project: props.names.namePrefix,
-        system: props.system,
+        project: names.namePrefix,
+        system: identity.id,
         environment: platform.environment,
         stack: stackName,
         "managed-by": "cdktf",
       },
       state:
-        (props.state ?? "remote") === "local"
+        (options.state ?? "remote") === "local"
           ? // Relative to cdktf.out/stacks/<stack>: the file lives beside the output directory,
             // outside what synth regenerates, for both `cdktf deploy` and `terraform -chdir`.
             { kind: "local", path: `../../../terraform.${stackName}.tfstate` }
           : {
               kind: "s3",
               bucket: platform.stateBucket,
-              key: stateKey(props.names.statePrefix, platform.environment, stackName),
+              key: stateKey(names.statePrefix, platform.environment, stackName),
               region: platform.region,
               lockTable: platform.lockTable,
             },
     });
     this.config = config;
+    this.platform = platform;
     this.stackName = stackName;
-    this.system = props.system;
+    this.system = identity.id;
+    this.names = names;
+    this.settings = (identity.settings ? settingsOf(config, identity.settings) : undefined) as S;
   }
 
   /**

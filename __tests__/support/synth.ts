@@ -1,5 +1,6 @@
 import { type App, type TerraformStack, Testing } from "cdktf";
-import { buildApp } from "../../stacks/registry";
+import { buildApp, SYSTEMS } from "../../stacks/registry";
+import type { SystemDescriptor } from "../../stacks/system";
 
 /** A node of synthesized Terraform JSON: its shape is the provider schema's, not a TypeScript type. */
 // biome-ignore lint/suspicious/noExplicitAny: parsed Terraform JSON is untyped by nature.
@@ -46,14 +47,20 @@ export function findResource(json: StackJson, type: string, match: (body: Record
   return found[0];
 }
 
-/** Synthesizes every stack of the app with the given environment variables (nothing else leaks in). */
-export function synthApp(env: Record<string, string> = {}): {
+/**
+ * Synthesizes every stack of the app (of `systems`, by default the registry's) with the given
+ * environment variables (nothing else leaks in).
+ */
+export function synthApp(
+  env: Record<string, string> = {},
+  systems: readonly SystemDescriptor[] = SYSTEMS,
+): {
   app: App;
   stacks: Map<string, TerraformStack>;
   json: (stack: string) => StackJson;
 } {
   const app = Testing.app();
-  const stacks = buildApp(app, env);
+  const stacks = buildApp(app, env, systems);
   const cache = new Map<string, StackJson>();
   const json = (name: string) => {
     const stack = stacks.get(name);

@@ -22,7 +22,7 @@ import { StartBuildCommand } from "@aws-sdk/client-codebuild";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { S3Event } from "aws-lambda";
 import { codebuild } from "../shared/clients/codebuild";
@@ -32,6 +32,7 @@ import { s3, s3Presigner } from "../shared/clients/s3";
 import { sfn } from "../shared/clients/sfn";
 import { requireEnv } from "../shared/env";
 import {
+  cancellationCodes,
   errorName,
   isAccessDenied,
   isConditionalCheckFailed,
@@ -59,7 +60,7 @@ import {
 } from "./contract";
 import { acquireLock, readLock, releaseLock } from "./lib/lock";
 import type { OrchestratorMessage, WatchdogState } from "./lib/messages";
-import { getOrder, type OrderItem, putEvent, tables } from "./lib/orders";
+import { eventItem, getOrder, type OrderItem, putEvent, tables } from "./lib/orders";
 import type { WorkerEvent } from "./lib/payload";
 import { parseRunResult, type RunResult } from "./lib/result";
 
@@ -402,11 +403,6 @@ async function finish(orderId: string, summary: OrchestratorSummary): Promise<st
       }),
     );
     if (await recordOutcome(order, outcome, finishedAt)) {
-      await putEvent(order, EVENT_TYPE.finished, finishedAt, {
-        status: outcome.status,
-        reason: outcome.reason,
-        exit_code: outcome.exitCode,
-      });
       log(outcome.status === ORDER_STATUS.succeeded ? "info" : "warn", "order finished", {
         orderId,
         orderName: order.order_name,
@@ -422,29 +418,49 @@ async function finish(orderId: string, summary: OrchestratorSummary): Promise<st
   return order.order_name;
 }
 
+/**
+ * Claims the outcome and writes the `finished` event in one transaction: a reader never sees the
+ * terminal status without its event. False when another delivery finished the order first.
+ */
 async function recordOutcome(order: OrderItem, outcome: Outcome, at: Date): Promise<boolean> {
   try {
     await ddb().send(
-      new UpdateCommand({
-        TableName: tables().orders,
-        Key: { [ORDER_PK]: order.order_id },
-        UpdateExpression:
-          "SET #status = :status, finished_at = :at, updated_at = :at, reason = :reason, exit_code = :exit",
-        ConditionExpression: "#status IN (:queued, :running)",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ":status": outcome.status,
-          ":at": at.toISOString(),
-          ":reason": outcome.reason ?? null,
-          ":exit": outcome.exitCode ?? null,
-          ":queued": ORDER_STATUS.queued,
-          ":running": ORDER_STATUS.running,
-        },
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tables().orders,
+              Key: { [ORDER_PK]: order.order_id },
+              UpdateExpression:
+                "SET #status = :status, finished_at = :at, updated_at = :at, reason = :reason, exit_code = :exit",
+              ConditionExpression: "#status IN (:queued, :running)",
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: {
+                ":status": outcome.status,
+                ":at": at.toISOString(),
+                ":reason": outcome.reason ?? null,
+                ":exit": outcome.exitCode ?? null,
+                ":queued": ORDER_STATUS.queued,
+                ":running": ORDER_STATUS.running,
+              },
+            },
+          },
+          {
+            Put: {
+              TableName: tables().events,
+              Item: eventItem(order, EVENT_TYPE.finished, at, {
+                status: outcome.status,
+                reason: outcome.reason,
+                exit_code: outcome.exitCode,
+              }),
+            },
+          },
+        ],
       }),
     );
     return true;
   } catch (err) {
-    if (isConditionalCheckFailed(err)) return false; // finished concurrently
+    if (cancellationCodes(err)[0] === "ConditionalCheckFailed") return false; // finished concurrently
     throw err;
   }
 }

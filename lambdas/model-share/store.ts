@@ -12,7 +12,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { ddb } from "../shared/clients/dynamodb";
-import { errorName, isConditionalCheckFailed } from "../shared/errors";
+import { cancellationCodes, isConditionalCheckFailed } from "../shared/errors";
 import { BY_USER_INDEX, TABLE_KEYS, TABLE_META_KEY, type TableView, type UserView } from "./contract";
 
 export type TableItem = TableView & { readonly username: typeof TABLE_META_KEY };
@@ -190,10 +190,8 @@ export class Store {
         await ddb().send(new TransactWriteCommand({ TransactItems: items }));
         return user;
       } catch (err) {
-        if (errorName(err) !== "TransactionCanceledException") throw err;
-        const codes = ((err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
-          (r) => r.Code ?? "None",
-        );
+        const codes = cancellationCodes(err);
+        if (codes.length === 0) throw err;
         if (codes[0] === "ConditionalCheckFailed") {
           const table = await this.getTable(user.tableId);
           if (!table) return "table_missing";

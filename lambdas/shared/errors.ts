@@ -21,6 +21,16 @@ export function isConditionalCheckFailed(err: unknown): boolean {
   return errorName(err) === "ConditionalCheckFailedException";
 }
 
+/**
+ * Why a DynamoDB TransactWriteItems was cancelled: one code per item, in the request's order
+ * ("None" for an item that was fine); empty for any other error.
+ */
+export function cancellationCodes(err: unknown): string[] {
+  if (errorName(err) !== "TransactionCanceledException") return [];
+  const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.map((r) => r.Code ?? "None");
+}
+
 /** An S3 object that is not there (404). */
 export function isNoSuchKey(err: unknown): boolean {
   const name = errorName(err);

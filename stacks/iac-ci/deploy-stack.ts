@@ -35,7 +35,8 @@ import {
 import { alertTopic, watchStack } from "../alerts";
 import { SystemStack } from "../system-stack";
 import { repositoryName } from "./ecr-stack";
-import { IAC_CI_REGION_DESCRIPTION, iacCiNames } from "./names";
+import { IAC_CI, IAC_CI_REGION_DESCRIPTION, type IacCiNames } from "./names";
+import type { IacCiSettings } from "./settings";
 
 /** Size and time of each function (kept as originally specified). */
 export const FUNCTION_SIZING: Record<FunctionKey, { timeout: number; memorySize: number }> = {
@@ -55,7 +56,7 @@ export const WATCHDOG_WAIT_SECONDS = 60;
  * from one image (tag chosen at plan time), a watchdog state machine, three tables, two
  * short-lived buckets, a CodeBuild runner, and a least-privilege role for each.
  */
-export class DeployStack extends SystemStack {
+export class DeployStack extends SystemStack<IacCiNames, IacCiSettings> {
   readonly functions: Record<FunctionKey, LambdaFunction>;
   readonly tables: { orders: Table; orderEvents: Table; locks: Table };
   readonly buckets: { internal: Bucket; done: Bucket };
@@ -67,9 +68,8 @@ export class DeployStack extends SystemStack {
   readonly alarms: SystemAlarms;
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
-    const names = iacCiNames(config);
-    super(scope, stackName, config, { system: "iac-ci", names });
-    const { platform, iacCi } = config;
+    super(scope, stackName, config, IAC_CI);
+    const { names, platform, settings: iacCi } = this;
     const name = names.envPrefix;
     const retention = platform.logRetentionDays;
 

@@ -21,7 +21,8 @@ import {
 import { alertTopic, watchStack } from "../alerts";
 import { bundleDir, handlerEntry } from "../paths";
 import { SystemStack } from "../system-stack";
-import { modelShareNames } from "./names";
+import { MODEL_SHARE, type ModelShareNames } from "./names";
+import type { ModelShareSettings } from "./settings";
 
 /** The function's sizing, kept as originally specified: 256 MB, 10 seconds. */
 export const FUNCTION_MEMORY_MB = 256;
@@ -50,7 +51,7 @@ const TF_ORIGIN_REGEX = "^([*]|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$";
  * recovery, CORS origins, safe concurrency (the function's conditional writes) and the optional
  * layer carrying the function's kit.
  */
-export class ModelShareStack extends SystemStack {
+export class ModelShareStack extends SystemStack<ModelShareNames, ModelShareSettings> {
   readonly table: Table;
   readonly fn: LambdaFunction;
   readonly api: HttpApi;
@@ -59,9 +60,8 @@ export class ModelShareStack extends SystemStack {
   readonly alarms: SystemAlarms;
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
-    const names = modelShareNames(config);
-    super(scope, stackName, config, { system: "model-share", names });
-    const settings = config.modelShare;
+    super(scope, stackName, config, MODEL_SHARE);
+    const { names, settings } = this;
     const environment = config.platform.environment;
     const isDev = environment === "dev";
 

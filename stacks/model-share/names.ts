@@ -1,8 +1,10 @@
-import type { AppConfig } from "../../config";
+import { type AppConfig, settingsOf } from "../../config";
+import type { SystemIdentity } from "../system";
+import { MODEL_SHARE_SECTION, type ModelShareSettings } from "./settings";
 
 /** The playground API's names: `<name_prefix>-<environment>-<what>`. */
 export function modelShareNames(config: AppConfig) {
-  const prefix = config.modelShare.namePrefix;
+  const prefix = settingsOf(config, MODEL_SHARE_SECTION).namePrefix;
   const env = config.platform.environment;
   const named = (what: string) => `${prefix}-${env}-${what}`;
   return {
@@ -19,3 +21,12 @@ export function modelShareNames(config: AppConfig) {
     alertsTopic: named("alerts"),
   };
 }
+
+export type ModelShareNames = ReturnType<typeof modelShareNames>;
+
+/** model-share: its id, settings and names (its stacks' SystemStack identity). */
+export const MODEL_SHARE: SystemIdentity<ModelShareNames, ModelShareSettings> = {
+  id: MODEL_SHARE_SECTION.system,
+  settings: MODEL_SHARE_SECTION,
+  names: modelShareNames,
+};

@@ -3,16 +3,17 @@ import { Lazy, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { AppConfig } from "../../config";
 import { Bucket } from "../../constructs/bucket";
+import type { SystemScopes } from "../../constructs/deploy-permissions";
 import { GithubOidc, type GithubSystemRoles } from "../../constructs/github-oidc";
 import { Table } from "../../constructs/table";
+import type { SystemIdentity, SystemNames } from "../system";
 import { SystemStack } from "../system-stack";
 
-/** A system's name prefix (its resources), state key prefix (its state), and other bucket names it owns. */
-export interface SystemPrefixes {
-  readonly namePrefix: string;
-  readonly statePrefix: string;
-  readonly bucketPatterns?: readonly string[];
-}
+/** The platform: 00-bootstrap's names are the platform prefix's. */
+export const PLATFORM: SystemIdentity<SystemNames, undefined> = {
+  id: "platform",
+  names: (config) => ({ namePrefix: config.platform.platformPrefix, statePrefix: config.platform.platformPrefix }),
+};
 
 /**
  * 00-bootstrap: the remote state store every other stack of every system uses, and the GitHub
@@ -27,12 +28,8 @@ export class BootstrapStack extends SystemStack {
 
   /** The GitHub roles of each system are added with `addGithubSystem` once its stacks exist. */
   constructor(scope: Construct, name: string, config: AppConfig) {
-    const { platform } = config;
-    super(scope, name, config, {
-      system: "platform",
-      names: { namePrefix: platform.platformPrefix, statePrefix: platform.platformPrefix },
-      state: "local",
-    });
+    super(scope, name, config, PLATFORM, { state: "local" });
+    const { platform } = this;
 
     this.stateBucket = new Bucket(this, "StateBucket", {
       bucketName: platform.stateBucket,
@@ -92,8 +89,9 @@ export class BootstrapStack extends SystemStack {
    */
   addGithubSystem(
     system: string,
-    prefixes: SystemPrefixes,
+    prefixes: SystemNames,
     resourceTypes: Iterable<string>,
+    ownScopes?: SystemScopes,
   ): GithubSystemRoles | undefined {
     return this.github?.addSystem({
       system,
@@ -101,6 +99,7 @@ export class BootstrapStack extends SystemStack {
       statePrefix: prefixes.statePrefix,
       bucketPatterns: prefixes.bucketPatterns,
       resourceTypes,
+      ownScopes,
     });
   }
 }

@@ -25,10 +25,11 @@ import {
 import { alertTopicKey, watchStack } from "../alerts";
 import { bundleDir, handlerEntry } from "../paths";
 import { SystemStack } from "../system-stack";
-import { salesPlatformNames } from "./names";
+import { SALES_PLATFORM, type SalesPlatformNames } from "./names";
 import { salesApiDocument } from "./openapi";
 import { quicksightDatasets } from "./quicksight";
 import { quicksightDashboard } from "./quicksight-dashboard";
+import type { SalesPlatformSettings } from "./settings";
 import { type SalesPlatformVariables, salesPlatformVariables } from "./variables";
 import { dailyAnalysisDefinition, uploadProcessorDefinition } from "./workflows";
 
@@ -50,7 +51,7 @@ const RUN_MARKER = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem
  * upload URLs, files, analytics and trends. Every deploy-time input is a Terraform variable, so
  * one synthesized stack serves every tfvars file.
  */
-export class SalesPlatformStack extends SystemStack {
+export class SalesPlatformStack extends SystemStack<SalesPlatformNames, SalesPlatformSettings> {
   readonly variables: SalesPlatformVariables;
   readonly bucket: Bucket;
   readonly table: Table;
@@ -63,8 +64,8 @@ export class SalesPlatformStack extends SystemStack {
   readonly alarms: SystemAlarms;
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
-    const names = salesPlatformNames(config);
-    super(scope, stackName, config, { system: "sales-platform", names });
+    super(scope, stackName, config, SALES_PLATFORM);
+    const names = this.names;
     const v = salesPlatformVariables(this);
     this.variables = v;
     // The aws_region variable places the resources; the state backend stays in the platform's region.
@@ -313,11 +314,11 @@ export class SalesPlatformStack extends SystemStack {
       integrations: Object.fromEntries(
         Object.entries(API_ROUTES).map(([operationId, route]) => [operationId, this.functions[route.fn]]),
       ),
-      authorization: config.salesPlatform.apiAuthorization,
+      authorization: this.settings.apiAuthorization,
       stageName: "prod",
       cors: { allowOrigin: v.frontendOrigin.stringValue },
       logRetentionDays: LOG_RETENTION_DAYS,
-      accountLogsRoleName: config.salesPlatform.manageApiGatewayAccount ? names.roleName("apigw-logs") : undefined,
+      accountLogsRoleName: this.settings.manageApiGatewayAccount ? names.roleName("apigw-logs") : undefined,
     });
 
     // ---- QuickSight (enable_quicksight) --------------------------------------------------------

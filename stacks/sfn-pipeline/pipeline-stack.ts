@@ -12,7 +12,8 @@ import { API_ROUTES, FUNCTIONS, type FunctionKey } from "../../lambdas/sfn-pipel
 import { alertTopic, watchStack } from "../alerts";
 import { bundleDir, handlerEntry } from "../paths";
 import { SystemStack } from "../system-stack";
-import { sfnPipelineNames } from "./names";
+import { SFN_PIPELINE, type SfnPipelineNames } from "./names";
+import type { SfnPipelineSettings } from "./settings";
 
 /** Seconds each step may run (function timeout and task timeout). */
 export const STEP_TIMEOUT_SECONDS = 30;
@@ -32,7 +33,7 @@ const CATCH_ALL: Catcher = { ErrorEquals: ["States.ALL"], Next: FAILED_STATE, Re
  * with retries and a failure path, started through an IAM-authorized HTTP API route. Roles
  * keep the original system's names, so roles made by hand can be adopted (PLATFORM_ADOPT_ROLES).
  */
-export class SfnPipelineStack extends SystemStack {
+export class SfnPipelineStack extends SystemStack<SfnPipelineNames, SfnPipelineSettings> {
   readonly functions: Record<FunctionKey, LambdaFunction>;
   readonly lambdaRole: Role;
   readonly stateMachine: StateMachine;
@@ -41,8 +42,8 @@ export class SfnPipelineStack extends SystemStack {
   readonly alarms: SystemAlarms;
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
-    const names = sfnPipelineNames(config);
-    super(scope, stackName, config, { system: "sfn-pipeline", names });
+    super(scope, stackName, config, SFN_PIPELINE);
+    const names = this.names;
     const retention = config.platform.logRetentionDays;
 
     // The original aws_account_id variable, kept as a guard: when set, plan and apply refuse any other account.

@@ -3,7 +3,7 @@ import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { Fn, TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { type AppConfig, ConfigError } from "../../config";
+import { type AppConfig, ConfigError, settingsOf } from "../../config";
 import type { SystemAlarms } from "../../constructs/alarms";
 import { Alias } from "../../constructs/alias";
 import { LambdaFunction } from "../../constructs/function";
@@ -21,7 +21,8 @@ import {
 } from "../../lambdas/trip-assistant/contract";
 import { alertTopic, watchStack } from "../alerts";
 import { SystemStack } from "../system-stack";
-import { TRIP_REGION_DESCRIPTION, tripAssistantNames, VARIABLE_DEFAULTS } from "./names";
+import { TRIP_ASSISTANT, TRIP_REGION_DESCRIPTION, type TripAssistantNames, VARIABLE_DEFAULTS } from "./names";
+import { TRIP_ASSISTANT_SECTION, type TripAssistantSettings } from "./settings";
 
 /** The sizing of both functions, as originally specified. */
 export const FUNCTION_SIZING = { memorySize: 512, timeout: 30 } as const;
@@ -51,7 +52,7 @@ export const DEPLOY_ACTIONS = {
 
 /** CORS of the HTTP API: any origin in dev (unless origins are set), the setting's origins elsewhere. */
 export function corsFor(config: AppConfig): CorsOptions | undefined {
-  const { corsOrigins } = config.tripAssistant;
+  const { corsOrigins } = settingsOf(config, TRIP_ASSISTANT_SECTION);
   const dev = config.platform.environment === "dev";
   if (!dev && corsOrigins.includes("*")) {
     throw new ConfigError([
@@ -76,7 +77,7 @@ export function corsFor(config: AppConfig): CorsOptions | undefined {
  * then on images and aliases belong to the pipeline (lifecycle.ignore_changes), so a plan after
  * a deploy or a rollback is clean.
  */
-export class TripAssistantStack extends SystemStack {
+export class TripAssistantStack extends SystemStack<TripAssistantNames, TripAssistantSettings> {
   readonly parameter: SecureParameter;
   readonly functions: Record<FunctionKey, LambdaFunction>;
   readonly aliases: Record<FunctionKey, Alias>;
@@ -86,8 +87,8 @@ export class TripAssistantStack extends SystemStack {
   readonly alarms: SystemAlarms;
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
-    const names = tripAssistantNames(config);
-    super(scope, stackName, config, { system: "trip-assistant", names });
+    super(scope, stackName, config, TRIP_ASSISTANT);
+    const names = this.names;
     const { platform } = config;
     // On the emulator the variables a real deploy must be given have harmless defaults, so
     // `npm start` deploys every system unattended; against AWS there are none.
@@ -154,7 +155,7 @@ export class TripAssistantStack extends SystemStack {
       `arn:${this.partition}:ecr:${region.region}:${account.accountId}:repository/${name}`;
 
     // Construct ids carry the system's name: Terraform addresses (and checkov's resource names,
-    // which security/checkov-skips.json matches) are unique across the systems' stacks.
+    // which its checkov-skips.json matches) are unique across the systems' stacks.
     // The key: a SecureString under the account's aws/ssm key. Its value is in the state (the
     // state bucket is encrypted, versioned and private) but in no output and no log.
     // Reading it decrypts with the aws/ssm key: allowed for this parameter only (the encryption

@@ -5,7 +5,8 @@ import type { Construct } from "constructs";
 import type { AppConfig } from "../../config";
 import { Repository } from "../../constructs/repository";
 import { SystemStack } from "../system-stack";
-import { TRIP_REGION_DESCRIPTION, tripAssistantNames, VARIABLE_DEFAULTS } from "./names";
+import { TRIP_ASSISTANT, TRIP_REGION_DESCRIPTION, type TripAssistantNames, VARIABLE_DEFAULTS } from "./names";
+import type { TripAssistantSettings } from "./settings";
 
 /** Images kept per repository (the last 10, as originally specified); older ones expire. */
 export const KEEP_IMAGES = 10;
@@ -16,12 +17,12 @@ export const KEEP_IMAGES = 10;
  * never moves), images are scanned on push, the last 10 kept; dev's repositories may be
  * destroyed with their images. Lambda may pull from each for its one function only.
  */
-export class TripAssistantEcrStack extends SystemStack {
+export class TripAssistantEcrStack extends SystemStack<TripAssistantNames, TripAssistantSettings> {
   readonly repositories: { agent: Repository; api: Repository };
 
   constructor(scope: Construct, stackName: string, config: AppConfig) {
-    const names = tripAssistantNames(config);
-    super(scope, stackName, config, { system: "trip-assistant", names });
+    super(scope, stackName, config, TRIP_ASSISTANT);
+    const names = this.names;
     this.regionVariable(VARIABLE_DEFAULTS.region, TRIP_REGION_DESCRIPTION);
     // A tfvars file with environment, aws_region and openai_api_key, as the original is run.
     this.environmentVariable();

@@ -1,4 +1,6 @@
-import type { AppConfig } from "../../config";
+import { type AppConfig, settingsOf } from "../../config";
+import type { SystemIdentity } from "../system";
+import { TRIP_ASSISTANT_SECTION, type TripAssistantSettings } from "./settings";
 
 /** Terraform variable defaults, kept as originally specified. */
 export const VARIABLE_DEFAULTS = { region: "us-east-2" } as const;
@@ -11,7 +13,7 @@ export const TRIP_REGION_DESCRIPTION =
  * project name (the GitHub roles of 00-bootstrap are scoped to that prefix).
  */
 export function tripAssistantNames(config: AppConfig) {
-  const project = config.tripAssistant.projectName;
+  const project = settingsOf(config, TRIP_ASSISTANT_SECTION).projectName;
   const env = config.platform.environment;
   return {
     namePrefix: project,
@@ -29,3 +31,12 @@ export function tripAssistantNames(config: AppConfig) {
     alertsTopic: `${project}-alerts-${env}`,
   };
 }
+
+export type TripAssistantNames = ReturnType<typeof tripAssistantNames>;
+
+/** trip-assistant: its id, settings and names (its stacks' SystemStack identity). */
+export const TRIP_ASSISTANT: SystemIdentity<TripAssistantNames, TripAssistantSettings> = {
+  id: TRIP_ASSISTANT_SECTION.system,
+  settings: TRIP_ASSISTANT_SECTION,
+  names: tripAssistantNames,
+};

@@ -28,7 +28,7 @@ import {
   deliver,
   deliverFromGitHub,
   eventRows,
-  finishedEvents,
+  eventTypes,
   finishedOrder,
   freshDelivery,
   functionNames,
@@ -252,7 +252,7 @@ describe("replays and one run per target", () => {
     const next = await finishedOrder(ctx, nextId);
     expect([first.status, next.status]).toEqual([ORDER_STATUS.succeeded, ORDER_STATUS.succeeded]);
     expect(String(next.started_at) >= String(first.finished_at)).toBe(true);
-    expect(await finishedEvents(ctx, orderId)).toEqual(["received", "started", "finished"]);
+    expect(await eventTypes(ctx, orderId)).toEqual(["received", "started", "finished"]);
     const runs = (await logLines(ctx, functionNames(ctx).worker, orderId)).filter((l) => l.msg === "run starting");
     expect(runs).toHaveLength(1);
     const done = await objectJson<{ result: { commands: Array<{ stdout_tail: string }> } }>(
@@ -431,7 +431,7 @@ describe("IAM on the deployed roles", () => {
     );
     await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.receipt }));
     expect((await finishedOrder(ctx, orderId)).status).toBe(ORDER_STATUS.succeeded);
-    expect(await finishedEvents(ctx, orderId)).toEqual(["received", "started", "finished"]);
+    expect(await eventTypes(ctx, orderId)).toEqual(["received", "started", "finished"]);
     const runs = (await logLines(ctx, functionNames(ctx).worker, orderId)).filter((l) => l.msg === "run starting");
     expect(runs).toHaveLength(1);
   }, 120_000);

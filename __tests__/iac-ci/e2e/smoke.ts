@@ -173,19 +173,11 @@ export async function eventRows(ctx: SmokeContext, orderId: string): Promise<Eve
 }
 
 /**
- * The order's event types once its finished event is there. The orchestrator claims the outcome
- * on the order row (a conditional update, so it is recorded once), then writes the finished
- * event: a reader may see the terminal status a moment before the event.
+ * The order's event types, read once. The orchestrator writes the terminal status and the
+ * finished event in one transaction, so once the status is terminal the event is there too.
  */
-export async function finishedEvents(ctx: SmokeContext, orderId: string, timeoutMs = 30_000): Promise<string[]> {
-  return waitFor(
-    `order ${orderId}'s finished event`,
-    async () => {
-      const types = (await eventRows(ctx, orderId)).map((e) => e.type);
-      return types.includes("finished") ? types : undefined;
-    },
-    timeoutMs,
-  );
+export async function eventTypes(ctx: SmokeContext, orderId: string): Promise<string[]> {
+  return (await eventRows(ctx, orderId)).map((e) => e.type);
 }
 
 /** The order once it is in a terminal status. */
@@ -409,7 +401,11 @@ export const smoke = defineSmoke<State>({
             done.result.commands.map((c) => c.stdout_tail).join("") === "terraform plan: no changes\nworkdir ok\n",
           `done result: ${JSON.stringify(done)}`,
         );
-        await finishedEvents(ctx, orderId);
+        const recorded = await eventTypes(ctx, orderId);
+        check(
+          recorded.includes("finished"),
+          `order ${orderId} is ${done.status} but its events are ${recorded.join(", ")}`,
+        );
         const reply = await readOrderOverApi(ctx, orderId);
         check(reply.status === 200, `GET /orders/${orderId} answered ${reply.status}: ${reply.text.slice(0, 200)}`);
         const read = reply.json();

@@ -262,7 +262,7 @@ describe("worker CLI (the bundle CodeBuild runs)", () => {
 
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), "iac-ci-bundle-"));
-    const { bundleLambdas } = require("../../../scripts/bundle-lambdas.js") as {
+    const { bundleLambdas } = require("../../../lambdas/iac-ci/bundle.js") as {
       bundleLambdas: (o: {
         outdir: string;
         only: string[];

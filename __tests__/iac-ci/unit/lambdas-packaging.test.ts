@@ -18,7 +18,7 @@ interface Bundle {
   bytes: number;
   clients: string[];
 }
-const script = require("../../../scripts/bundle-lambdas.js") as {
+const script = require("../../../lambdas/iac-ci/bundle.js") as {
   bundleLambdas: (o: { measure: boolean; log: boolean }) => Promise<Bundle[]>;
   DEFAULT_OUTDIR: string;
   SIZE_LIMIT_BYTES: number;
@@ -28,7 +28,7 @@ let bundles: Bundle[];
 /** The bundles copied out of the repository: no node_modules above them, as in the image. */
 let isolated: string;
 
-const dockerfile = () => dockerfileSteps(join(ROOT, "Dockerfile"));
+const dockerfile = () => dockerfileSteps(join(ROOT, "lambdas", "iac-ci", "Dockerfile"));
 
 beforeAll(async () => {
   bundles = await script.bundleLambdas({ measure: false, log: false });

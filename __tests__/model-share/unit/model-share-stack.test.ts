@@ -1,10 +1,11 @@
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { ConfigError, loadConfig } from "../../../config";
-import { CORS_ORIGIN_PATTERN } from "../../../config/model-share";
+import { ConfigError } from "../../../config";
 import { BY_USER_INDEX, ENV, FUNCTION, KIT, ROUTES, routeKeyOf } from "../../../lambdas/model-share/contract";
 import { TABLE_ACTIONS } from "../../../stacks/model-share/model-share-stack";
+import { CORS_ORIGIN_PATTERN } from "../../../stacks/model-share/settings";
+import { loadConfig } from "../../../stacks/registry";
 import { type Json, resourcesOf, type StackJson, synthApp } from "../../support/synth";
 
 // GIVEN the app with default settings (environment dev, name prefix aimodelshare)

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import path from "node:path";
-import { ConfigError, loadConfig, s3BucketNameProblem, stateKey } from "../../../config";
+import { ConfigError, s3BucketNameProblem, stateKey } from "../../../config";
+import { loadConfig } from "../../../stacks/registry";
 
 describe("config", () => {
   test("defaults give a complete dev configuration", () => {
@@ -21,9 +22,23 @@ describe("config", () => {
         platformPrefix: "iac-ci",
         protectData: false,
       },
-      iacCi: { prefix: "iac-ci", defaultImageTag: "latest" },
-      sfnPipeline: { projectName: "fastapi-test" },
     });
+    expect(config.systems.get("iac-ci")).toEqual({ prefix: "iac-ci", defaultImageTag: "latest" });
+    expect(config.systems.get("sfn-pipeline")).toEqual({ projectName: "fastapi-test" });
+  });
+
+  test("the platform's prefix is PLATFORM_PREFIX; unset, it is still read from IAC_CI_PREFIX with a warning (names keep their value)", () => {
+    const own = loadConfig({ env: { PLATFORM_PREFIX: "acme", IAC_CI_PREFIX: "ci" } });
+    expect([own.platform.platformPrefix, own.platform.stateBucket, own.warnings]).toEqual(["acme", "acme-tfstate", []]);
+    expect(own.systems.get("iac-ci")).toMatchObject({ prefix: "ci" });
+    const former = loadConfig({ env: { IAC_CI_PREFIX: "ci" } });
+    expect([former.platform.platformPrefix, former.platform.lockTable]).toEqual(["ci", "ci-tf-locks"]);
+    expect(former.warnings).toEqual([
+      "the platform's prefix (state store, GitHub roles) is read from IAC_CI_PREFIX for one more release: set PLATFORM_PREFIX=ci (or context platform:prefix)",
+    ]);
+    expect(() => loadConfig({ env: { PLATFORM_PREFIX: "Acme" } })).toThrow(
+      /PLATFORM_PREFIX="Acme": must be 2-20 characters of lowercase letters/,
+    );
   });
 
   test("environment variables win over context, context over defaults", () => {
@@ -96,9 +111,9 @@ describe("config", () => {
   });
 
   test("each system has its own validated section", () => {
-    expect(loadConfig({ env: { SFN_PIPELINE_PROJECT_NAME: "orders-flow" } }).sfnPipeline.projectName).toBe(
-      "orders-flow",
-    );
+    expect(loadConfig({ env: { SFN_PIPELINE_PROJECT_NAME: "orders-flow" } }).systems.get("sfn-pipeline")).toEqual({
+      projectName: "orders-flow",
+    });
     expect(() => loadConfig({ env: { SFN_PIPELINE_PROJECT_NAME: "Bad Name" } })).toThrow(
       /SFN_PIPELINE_PROJECT_NAME="Bad Name": must be 2-24 characters/,
     );

@@ -3,7 +3,7 @@ import { AwsStack } from "../../../constructs/aws-stack";
 import { RESOURCE_SCOPES, scopesFor, UncoveredResourceTypeError } from "../../../constructs/deploy-permissions";
 import { GithubOidc, githubRoleArn, policySize } from "../../../constructs/github-oidc";
 import type { BootstrapStack } from "../../../stacks/platform/bootstrap-stack";
-import { resourceTypesOf, STACKS, SYSTEMS, type SystemEntry, type SystemId } from "../../../stacks/registry";
+import { deployableSystems, resourceTypesOf, STACKS, systemOf } from "../../../stacks/registry";
 import { synthApp, synthPlatform } from "../../support/synth";
 
 type Statement = { sid: string; actions: string[]; resources: string[] };
@@ -18,7 +18,7 @@ describe("GitHub OIDC deploy identity in 00-bootstrap", () => {
   const bootstrap = json("00-bootstrap");
   const roles = Object.values(bootstrap.resource.aws_iam_role);
   const role = (name: string) => roles.find((r) => r.name === name);
-  const systems = Object.keys(SYSTEMS).filter((s) => s !== "platform");
+  const systems = deployableSystems().map((s) => s.id);
   const docs = bootstrap.data.aws_iam_policy_document as Record<string, { statement: Statement[] }>;
   const statementsOf = (system: string, kind: "Plan" | "Deploy") =>
     Object.entries(docs).find(([key]) => key.startsWith(`GithubOidc_${system.replace(/-/g, "")}${kind}Role_`))?.[1]
@@ -68,9 +68,8 @@ describe("GitHub OIDC deploy identity in 00-bootstrap", () => {
   });
 
   test.each(systems)("%s: its roles reach only its own prefix and state; the plan role cannot write", (system) => {
-    const entry: SystemEntry = SYSTEMS[system as SystemId];
     const config = (stacks.get("00-bootstrap") as BootstrapStack).config;
-    const { namePrefix, statePrefix } = entry.prefixes?.(config) ?? { namePrefix: "?", statePrefix: "?" };
+    const { namePrefix, statePrefix } = systemOf(system).names(config);
     const own = (stacks.get("00-bootstrap") as BootstrapStack).github?.systems.get(system);
     expect(own).toBeDefined();
     const plan = statementsOf(system, "Plan");
@@ -143,7 +142,7 @@ describe("GitHub OIDC deploy identity in 00-bootstrap", () => {
       scopesFor("demo", ["aws_lambda_function", "aws_elasticache_cluster"], { namePrefixes: ["d"], account: "1" }),
     ).toThrow(
       new UncoveredResourceTypeError(
-        "demo's stacks use aws_elasticache_cluster, which no deploy-role scope covers: add the type and the permissions the provider needs for it to RESOURCE_SCOPES in constructs/deploy-permissions.ts",
+        "demo's stacks use aws_elasticache_cluster, which no deploy-role scope covers: add the type and the permissions the provider needs for it to RESOURCE_SCOPES in constructs/deploy-permissions.ts (a service the library serves), or to the system's own `deployPermissions` (one only it uses)",
       ),
     );
   });

@@ -1,8 +1,7 @@
 // The sales-platform stack alone, synthesized from the app's configuration and its registry
 // entry: other systems' stacks are not built, so their state never affects these tests.
 import { Testing } from "cdktf";
-import { loadConfig } from "../../../config";
-import { STACKS } from "../../../stacks/registry";
+import { loadConfig, STACKS } from "../../../stacks/registry";
 import { type StackJson, toJson } from "../../support/synth";
 
 export function synthSalesPlatform(env: Record<string, string> = {}): StackJson {

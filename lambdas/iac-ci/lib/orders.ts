@@ -95,6 +95,25 @@ export async function getOrder(orderId: string): Promise<OrderItem | undefined> 
   return out.Item as OrderItem | undefined;
 }
 
+/** An order event as stored (keys, the by-name and by-time index attributes, TTL). */
+export function eventItem(
+  order: Pick<OrderItem, "order_id" | "order_name">,
+  type: EventType,
+  at: Date,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    ...extra,
+    [EVENT_PK]: order.order_id,
+    [EVENT_SK]: eventSortKey(at, type),
+    type,
+    [BY_NAME]: order.order_name,
+    [BY_TIME]: epochOf(at),
+    [TTL]: ttlOf(at),
+    at: at.toISOString(),
+  };
+}
+
 /**
  * Writes an event. With `onlyIfAbsent` the write is conditional (used for events whose sort key
  * is deterministic, so a retry writes nothing new); returns false when it already existed.
@@ -106,16 +125,7 @@ export async function putEvent(
   extra: Record<string, unknown> = {},
   onlyIfAbsent = false,
 ): Promise<boolean> {
-  const item = {
-    ...extra,
-    [EVENT_PK]: order.order_id,
-    [EVENT_SK]: eventSortKey(at, type),
-    type,
-    [BY_NAME]: order.order_name,
-    [BY_TIME]: epochOf(at),
-    [TTL]: ttlOf(at),
-    at: at.toISOString(),
-  };
+  const item = eventItem(order, type, at, extra);
   try {
     await ddb().send(
       new PutCommand({

@@ -1,5 +1,6 @@
 /** Settings of the step-function pipeline: its project name. */
-import { matches, type SettingsReader } from "./settings";
+import type { SettingsSection } from "../../config";
+import { matches, type SettingsReader } from "../../config/settings";
 
 export interface SfnPipelineSettings {
   /**
@@ -26,3 +27,9 @@ export function readSfnPipelineSettings(r: SettingsReader): SfnPipelineSettings 
     ),
   };
 }
+
+/** The section the registry loads: sfn-pipeline's settings, validated with the rest. */
+export const SFN_PIPELINE_SECTION: SettingsSection<SfnPipelineSettings> = {
+  system: "sfn-pipeline",
+  read: readSfnPipelineSettings,
+};

@@ -3,7 +3,8 @@
  * inputs (s3_bucket_name, alert_email, prefixes, expected_stores, the model,
  * the schedule, ...) are Terraform variables of the stack, not settings.
  */
-import { matches, oneOf, type SettingsReader } from "./settings";
+import type { SettingsSection } from "../../config";
+import { matches, oneOf, type SettingsReader } from "../../config/settings";
 
 export const SALES_PLATFORM_AUTHORIZATIONS = ["NONE", "AWS_IAM"] as const;
 export type SalesPlatformAuthorization = (typeof SALES_PLATFORM_AUTHORIZATIONS)[number];
@@ -67,3 +68,9 @@ export function readSalesPlatformSettings(r: SettingsReader): SalesPlatformSetti
     ),
   };
 }
+
+/** The section the registry loads: sales-platform's settings, validated with the rest. */
+export const SALES_PLATFORM_SECTION: SettingsSection<SalesPlatformSettings> = {
+  system: "sales-platform",
+  read: readSalesPlatformSettings,
+};

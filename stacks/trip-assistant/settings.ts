@@ -3,7 +3,8 @@
  * inputs (the OpenAI API key, the first image tag, the region, the model endpoint) are Terraform
  * variables of the stacks, not settings.
  */
-import { matches, type SettingsReader } from "./settings";
+import type { SettingsSection } from "../../config";
+import { matches, type SettingsReader } from "../../config/settings";
 
 export interface TripAssistantSettings {
   /**
@@ -47,3 +48,9 @@ export function readTripAssistantSettings(r: SettingsReader): TripAssistantSetti
     ),
   };
 }
+
+/** The section the registry loads: trip-assistant's settings, validated with the rest. */
+export const TRIP_ASSISTANT_SECTION: SettingsSection<TripAssistantSettings> = {
+  system: "trip-assistant",
+  read: readTripAssistantSettings,
+};

@@ -5,17 +5,17 @@
 // clients each handler uses bundled in (ESM builds first, so unused commands are dropped).
 // Prints each bundle's size and its cold module-load time (median of fresh `node` processes).
 //
-//   node scripts/bundle-lambdas.js [--outdir DIR] [--only id,id] [--no-measure] [--strict]
+//   node lambdas/iac-ci/bundle.js [--outdir DIR] [--only id,id] [--no-measure] [--strict]
 //     --strict  exit 1 when a bundle is over SIZE_LIMIT_BYTES or LOAD_LIMIT_MS
 //
-// Also usable from tests: require("./scripts/bundle-lambdas.js").bundleLambdas({ outdir }).
+// Also usable from tests: require("./lambdas/iac-ci/bundle.js").bundleLambdas({ outdir }).
 
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 const esbuild = require("esbuild");
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const DEFAULT_OUTDIR = path.join(ROOT, "build", "lambdas");
 const SIZE_LIMIT_BYTES = 1024 * 1024;
 const LOAD_LIMIT_MS = 150;

@@ -4,8 +4,10 @@
  * are Terraform variables of the stack, not settings; MODEL_SHARE_CORS_ALLOW_ORIGINS only sets
  * the default of `cors_allow_origins` (so CI can deploy each environment without a tfvars file).
  */
-import { LOG_RETENTION_DAYS } from "../constructs/names";
-import { matches, oneOf, type SettingsReader } from "./settings";
+
+import type { SettingsSection } from "../../config";
+import { matches, oneOf, type SettingsReader } from "../../config/settings";
+import { LOG_RETENTION_DAYS } from "../../constructs/names";
 
 export const MODEL_SHARE_AUTHORIZATIONS = ["NONE", "AWS_IAM"] as const;
 export type ModelShareAuthorization = (typeof MODEL_SHARE_AUTHORIZATIONS)[number];
@@ -87,3 +89,9 @@ export function readModelShareSettings(r: SettingsReader): ModelShareSettings {
     throttleBurstLimit: Number(burst),
   };
 }
+
+/** The section the registry loads: model-share's settings, validated with the rest. */
+export const MODEL_SHARE_SECTION: SettingsSection<ModelShareSettings> = {
+  system: "model-share",
+  read: readModelShareSettings,
+};

@@ -1,5 +1,6 @@
 /** Settings of the iac-ci system: its name prefix and default image tag. */
-import { matches, type SettingsReader } from "./settings";
+import type { SettingsSection } from "../../config";
+import { matches, type SettingsReader } from "../../config/settings";
 
 export interface IacCiSettings {
   /** Name prefix of iac-ci's resources (`<prefix>-<env>-...`) and of its state keys. */
@@ -30,3 +31,6 @@ export function readIacCiSettings(r: SettingsReader): IacCiSettings {
     ),
   };
 }
+
+/** The section the registry loads: iac-ci's settings, validated with the rest. */
+export const IAC_CI_SECTION: SettingsSection<IacCiSettings> = { system: "iac-ci", read: readIacCiSettings };

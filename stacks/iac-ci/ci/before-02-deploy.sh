@@ -5,6 +5,6 @@ set -euo pipefail
 : "${TF_VAR_image_tag:?TF_VAR_image_tag (the commit SHA) must be set}"
 repo="$(terraform -chdir=cdktf.out/stacks/01-ecr output -raw ecr_repo_url)"
 aws ecr get-login-password | docker login --username AWS --password-stdin "${repo%%/*}"
-npm run bundle
-docker build -t "$repo:$TF_VAR_image_tag" .
+node lambdas/iac-ci/bundle.js
+docker build -f lambdas/iac-ci/Dockerfile -t "$repo:$TF_VAR_image_tag" .
 docker push "$repo:$TF_VAR_image_tag"
