@@ -103,6 +103,26 @@ export interface FunctionProps {
 }
 
 /**
+ * A function as its system's contract declares it, once: its id, size, time and the environment
+ * variables its handler reads. Both the stack (`LambdaFunction.fromSpec`) and the handler's
+ * code import the same object, so the size, the timeout and the variable names are never
+ * written twice (a contract stays free of imports: it matches this shape, it need not name it).
+ */
+export interface FunctionSpec {
+  /** Construct id (and usually the last part of the physical name). */
+  readonly id: string;
+  /** Seconds. */
+  readonly timeout: number;
+  /** MB. */
+  readonly memorySize: number;
+  /** The env vars the handler reads: the function gets exactly these, or synth fails. */
+  readonly env: readonly string[];
+}
+
+/** A function's props once its spec gave the size, the time and the expected environment. */
+export type FunctionFromSpecProps = Omit<FunctionProps, "timeout" | "memorySize" | "expectedEnvironment">;
+
+/**
  * A Lambda function with an explicit log group of finite retention and a logs permission
  * scoped to that log group only (no managed policy). The function depends on its log group
  * and its role's policy, so it never runs before it can log or do its job.
@@ -115,6 +135,20 @@ export class LambdaFunction extends Construct implements IGrantable {
   readonly deadLetterQueue?: SqsQueue;
   /** The environment the function was given (names -> values). */
   readonly environment: Readonly<Record<string, string>>;
+
+  /**
+   * The function `spec` declares: its size, time and exactly its environment. `id` is the
+   * construct id, by default the spec's (a shipped function keeps its own: it is its Terraform
+   * address).
+   */
+  static fromSpec(scope: Construct, spec: FunctionSpec, props: FunctionFromSpecProps, id = spec.id): LambdaFunction {
+    return new LambdaFunction(scope, id, {
+      ...props,
+      timeout: spec.timeout,
+      memorySize: spec.memorySize,
+      expectedEnvironment: spec.env,
+    });
+  }
 
   constructor(scope: Construct, id: string, props: FunctionProps) {
     super(scope, id);

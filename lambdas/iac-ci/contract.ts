@@ -66,7 +66,8 @@ export const ORDER_NAME_INDEX = {
 } as const;
 
 /**
- * The four functions built from the one image: `command` is the image CMD of each, `env` the
+ * The four functions built from the one image: `command` is the image CMD of each, `timeout`
+ * (seconds) and `memorySize` (MB) their size, kept as originally specified, `env` the
  * variables its code reads. The stack gives each function exactly these (and the grants
  * behind them), or synth fails.
  */
@@ -74,6 +75,8 @@ export const FUNCTIONS = {
   processWebhook: {
     id: "process_webhook",
     command: "process_webhook.handler",
+    timeout: 300,
+    memorySize: 512,
     env: [
       ENV.ordersTable,
       ENV.orderEventsTable,
@@ -86,6 +89,8 @@ export const FUNCTIONS = {
   orchestrator: {
     id: "orchestrator",
     command: "orchestrator.handler",
+    timeout: 600,
+    memorySize: 512,
     env: [
       ENV.ordersTable,
       ENV.orderEventsTable,
@@ -97,8 +102,14 @@ export const FUNCTIONS = {
       FUNCTION_ENV.watchdogStateMachine,
     ],
   },
-  watchdogCheck: { id: "watchdog_check", command: "watchdog_check.handler", env: [ENV.internalBucket] },
-  worker: { id: "worker", command: "worker.handler", env: [ENV.internalBucket] },
+  watchdogCheck: {
+    id: "watchdog_check",
+    command: "watchdog_check.handler",
+    timeout: 60,
+    memorySize: 256,
+    env: [ENV.internalBucket],
+  },
+  worker: { id: "worker", command: "worker.handler", timeout: 600, memorySize: 1024, env: [ENV.internalBucket] },
 } as const;
 export type FunctionKey = keyof typeof FUNCTIONS;
 /** What the CodeBuild runner (`worker.js --cli`) reads besides RUN_ENV. */
@@ -150,8 +161,8 @@ export const RUNNERS = ["lambda", "codebuild"] as const;
 export type Runner = (typeof RUNNERS)[number];
 export const DEFAULT_RUNNER: Runner = "lambda";
 
-/** Function timeout of the worker (seconds); FUNCTION_SIZING.worker.timeout in the deploy stack must equal it. */
-export const WORKER_FUNCTION_TIMEOUT_SECONDS = 600;
+/** Function timeout of the worker (seconds): the run limits below are derived from it. */
+export const WORKER_FUNCTION_TIMEOUT_SECONDS = FUNCTIONS.worker.timeout;
 /** Seconds of the worker's function timeout kept free for reading the payload and posting the result. */
 export const WORKER_TIMEOUT_SLACK_SECONDS = 60;
 

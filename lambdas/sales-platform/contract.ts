@@ -44,7 +44,7 @@ export interface FunctionSpec {
   /** Seconds. */
   readonly timeout: number;
   /** MB. */
-  readonly memory: number;
+  readonly memorySize: number;
   readonly description: string;
 }
 
@@ -54,8 +54,8 @@ const fn = (
   env: readonly EnvName[],
   description: string,
   timeout = 30,
-  memory = 256,
-): FunctionSpec => ({ id, entry: `${id}.ts`, group, env: [ENV.logLevel, ...env], timeout, memory, description });
+  memorySize = 256,
+): FunctionSpec => ({ id, entry: `${id}.ts`, group, env: [ENV.logLevel, ...env], timeout, memorySize, description });
 
 /** Every function of the platform. */
 export const FUNCTIONS = {

@@ -4,10 +4,25 @@
  * Both the stack and the handlers import it. It must stay free of imports.
  */
 
-/** The two functions, run in this order by the state machine. Neither reads env vars. */
+/** Seconds each step may run: the function's timeout, and its task's in the state machine. */
+export const STEP_TIMEOUT_SECONDS = 30;
+
+/** The two functions, run in this order by the state machine (128 MB each). Neither reads env vars. */
 export const FUNCTIONS = {
-  lambdaOne: { id: "lambda_one", entry: "lambda_one.ts", env: [] as string[] },
-  lambdaTwo: { id: "lambda_two", entry: "lambda_two.ts", env: [] as string[] },
+  lambdaOne: {
+    id: "lambda_one",
+    entry: "lambda_one.ts",
+    timeout: STEP_TIMEOUT_SECONDS,
+    memorySize: 128,
+    env: [] as string[],
+  },
+  lambdaTwo: {
+    id: "lambda_two",
+    entry: "lambda_two.ts",
+    timeout: STEP_TIMEOUT_SECONDS,
+    memorySize: 128,
+    env: [] as string[],
+  },
 } as const;
 export type FunctionKey = keyof typeof FUNCTIONS;
 

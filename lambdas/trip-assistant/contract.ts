@@ -29,19 +29,24 @@ export const IMAGE_ENV = { appVersion: "APP_VERSION" } as const;
 
 /**
  * The two functions: the module of each handler (its bundle in the image is `<module>.js`, the
- * image CMD `<module>.handler`) and the environment its code reads, exactly.
+ * image CMD `<module>.handler`), their size as originally specified (512 MB, 30 seconds) and
+ * the environment its code reads, exactly.
  */
 export const FUNCTIONS = {
   agent: {
     id: "agent",
     module: "agent",
     command: "agent.handler",
+    timeout: 30,
+    memorySize: 512,
     env: [ENV.ssmParameterName, ENV.environment, ENV.openaiBaseUrl, ENV.openaiModel] as string[],
   },
   api: {
     id: "api",
     module: "api",
     command: "api.handler",
+    timeout: 30,
+    memorySize: 512,
     env: [ENV.environment, ENV.agentFunction] as string[],
   },
 } as const;

@@ -38,14 +38,6 @@ import { repositoryName } from "./ecr-stack";
 import { IAC_CI, IAC_CI_REGION_DESCRIPTION, type IacCiNames } from "./names";
 import type { IacCiSettings } from "./settings";
 
-/** Size and time of each function (kept as originally specified). */
-export const FUNCTION_SIZING: Record<FunctionKey, { timeout: number; memorySize: number }> = {
-  processWebhook: { timeout: 300, memorySize: 512 },
-  orchestrator: { timeout: 600, memorySize: 512 },
-  watchdogCheck: { timeout: 60, memorySize: 256 },
-  worker: { timeout: 600, memorySize: 1024 },
-};
-
 /** The watchdog never loops longer than this (the longest order deadline plus slack). */
 export const WATCHDOG_TIMEOUT_SECONDS = 12 * 60 * 60;
 /** Seconds between two watchdog checks. */
@@ -209,15 +201,13 @@ export class DeployStack extends SystemStack<IacCiNames, IacCiSettings> {
       asyncRetryAttempts?: number,
       environment?: Record<string, string>,
     ) => {
-      const { id, command, env } = FUNCTIONS[key];
-      return new LambdaFunction(this, id, {
-        functionName: `${name}-${id.replace(/_/g, "-")}`,
-        description: `iac-ci ${id} (${platform.environment})`,
-        code: { kind: "image", imageUri: imageUri.asString, command: [command] },
-        ...FUNCTION_SIZING[key],
+      const spec = FUNCTIONS[key];
+      return LambdaFunction.fromSpec(this, spec, {
+        functionName: `${name}-${spec.id.replace(/_/g, "-")}`,
+        description: `iac-ci ${spec.id} (${platform.environment})`,
+        code: { kind: "image", imageUri: imageUri.asString, command: [spec.command] },
         uses,
         environment,
-        expectedEnvironment: env,
         logRetentionDays: retention,
         asyncRetryAttempts,
       });
@@ -262,7 +252,7 @@ export class DeployStack extends SystemStack<IacCiNames, IacCiSettings> {
         States: {
           CheckResult: lambdaInvokeTask(watchdogCheck, {
             next: "IsDone",
-            timeoutSeconds: FUNCTION_SIZING.watchdogCheck.timeout,
+            timeoutSeconds: FUNCTIONS.watchdogCheck.timeout,
           }),
           IsDone: {
             Type: "Choice",

@@ -24,10 +24,6 @@ import { SystemStack } from "../system-stack";
 import { MODEL_SHARE, type ModelShareNames } from "./names";
 import type { ModelShareSettings } from "./settings";
 
-/** The function's sizing, kept as originally specified: 256 MB, 10 seconds. */
-export const FUNCTION_MEMORY_MB = 256;
-export const FUNCTION_TIMEOUT_SECONDS = 10;
-
 /**
  * Exactly what the handler calls on its table: item reads and queries (the table and its
  * byUser index), conditional puts and updates, and the condition check of its transactions.
@@ -140,27 +136,30 @@ export class ModelShareStack extends SystemStack<ModelShareNames, ModelShareSett
       enabled: useLayer.booleanValue,
     });
 
-    this.fn = new LambdaFunction(this, "PlaygroundApi", {
-      functionName: names.function,
-      description: `The playground API's seven routes (${environment})`,
-      code: { kind: "bundle", entry: handlerEntry("model-share", FUNCTION.entry), bundleDir: bundleDir() },
-      roleName: names.role,
-      memorySize: FUNCTION_MEMORY_MB,
-      timeout: FUNCTION_TIMEOUT_SECONDS,
-      // Bundled JavaScript only: Graviton is cheaper for the same work.
-      architecture: "arm64",
-      uses: [this.table.use(ENV.table, "PlaygroundData", TABLE_ACTIONS)],
-      environment: {
-        [ENV.safeConcurrency]: Fn.tostring(safeConcurrency.booleanValue),
-        [ENV.corsAllowOrigins]: Fn.join(",", corsAllowOrigins.listValue),
+    this.fn = LambdaFunction.fromSpec(
+      this,
+      FUNCTION,
+      {
+        functionName: names.function,
+        description: `The playground API's seven routes (${environment})`,
+        code: { kind: "bundle", entry: handlerEntry("model-share", FUNCTION.entry), bundleDir: bundleDir() },
+        roleName: names.role,
+        // Bundled JavaScript only: Graviton is cheaper for the same work.
+        architecture: "arm64",
+        uses: [this.table.use(ENV.table, "PlaygroundData", TABLE_ACTIONS)],
+        environment: {
+          [ENV.safeConcurrency]: Fn.tostring(safeConcurrency.booleanValue),
+          [ENV.corsAllowOrigins]: Fn.join(",", corsAllowOrigins.listValue),
+        },
+        layers: this.layer.arns,
+        logRetentionDays: settings.logRetentionDays,
+        // Invoked synchronously by API Gateway, which returns every failure to the caller: there
+        // are no asynchronous events to keep in a dead-letter queue.
+        deadLetterQueue: false,
       },
-      expectedEnvironment: FUNCTION.env,
-      layers: this.layer.arns,
-      logRetentionDays: settings.logRetentionDays,
-      // Invoked synchronously by API Gateway, which returns every failure to the caller: there
-      // are no asynchronous events to keep in a dead-letter queue.
-      deadLetterQueue: false,
-    });
+      // Its shipped Terraform address.
+      "PlaygroundApi",
+    );
 
     this.api = new HttpApi(this, "Api", {
       apiName: names.api,

@@ -188,17 +188,14 @@ export class SalesPlatformStack extends SystemStack<SalesPlatformNames, SalesPla
           .filter((name) => !fromUses.has(name) && settings[name] !== undefined)
           .map((n) => [n, settings[n] as string]),
       );
-      fns[key] = new LambdaFunction(this, spec.id, {
+      fns[key] = LambdaFunction.fromSpec(this, spec, {
         functionName: names.functionName(spec.id),
         roleName: names.roleName(spec.id),
         description: `${spec.description} (${config.platform.environment})`,
         code: { kind: "bundle", entry: handlerEntry("sales-platform", spec.entry), bundleDir: bundleDir() },
         architecture: "arm64",
-        timeout: spec.timeout,
-        memorySize: spec.memory,
         uses,
         environment,
-        expectedEnvironment: spec.env,
         logRetentionDays: LOG_RETENTION_DAYS,
         // Step Functions and API Gateway call the others synchronously and see every failure;
         // only the scheduled trigger is invoked asynchronously, so only it keeps failed events.

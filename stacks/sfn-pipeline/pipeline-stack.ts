@@ -8,15 +8,13 @@ import { HttpApi } from "../../constructs/http-api";
 import { Role } from "../../constructs/iam";
 import { type Catcher, lambdaInvokeTask, type Retrier, StateMachine } from "../../constructs/state-machine";
 import type { Topic } from "../../constructs/topic";
-import { API_ROUTES, FUNCTIONS, type FunctionKey } from "../../lambdas/sfn-pipeline/contract";
+import { API_ROUTES, FUNCTIONS, type FunctionKey, STEP_TIMEOUT_SECONDS } from "../../lambdas/sfn-pipeline/contract";
 import { alertTopic, watchStack } from "../alerts";
 import { bundleDir, handlerEntry } from "../paths";
 import { SystemStack } from "../system-stack";
 import { SFN_PIPELINE, type SfnPipelineNames } from "./names";
 import type { SfnPipelineSettings } from "./settings";
 
-/** Seconds each step may run (function timeout and task timeout). */
-export const STEP_TIMEOUT_SECONDS = 30;
 /** An execution never runs longer than this. */
 export const EXECUTION_TIMEOUT_SECONDS = 300;
 /** Where a caught error lands in the state data, and the state that records it. */
@@ -79,15 +77,12 @@ export class SfnPipelineStack extends SystemStack<SfnPipelineNames, SfnPipelineS
       assumedBy: { service: "lambda.amazonaws.com" },
     });
     const makeFunction = (key: FunctionKey) => {
-      const { id, entry, env } = FUNCTIONS[key];
-      return new LambdaFunction(this, id, {
-        functionName: names.named(id.replace(/_/g, "-")),
-        description: `${id} of the step-function pipeline (${config.platform.environment})`,
-        code: { kind: "bundle", entry: handlerEntry("sfn-pipeline", entry), bundleDir: bundleDir() },
+      const spec = FUNCTIONS[key];
+      return LambdaFunction.fromSpec(this, spec, {
+        functionName: names.named(spec.id.replace(/_/g, "-")),
+        description: `${spec.id} of the step-function pipeline (${config.platform.environment})`,
+        code: { kind: "bundle", entry: handlerEntry("sfn-pipeline", spec.entry), bundleDir: bundleDir() },
         role: this.lambdaRole,
-        timeout: STEP_TIMEOUT_SECONDS,
-        memorySize: 128,
-        expectedEnvironment: env,
         logRetentionDays: retention,
         // Invoked synchronously by Step Functions, which sees every failure: there are no
         // asynchronous events to keep in a dead-letter queue.

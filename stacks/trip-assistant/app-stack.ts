@@ -24,8 +24,6 @@ import { SystemStack } from "../system-stack";
 import { TRIP_ASSISTANT, TRIP_REGION_DESCRIPTION, type TripAssistantNames, VARIABLE_DEFAULTS } from "./names";
 import { TRIP_ASSISTANT_SECTION, type TripAssistantSettings } from "./settings";
 
-/** The sizing of both functions, as originally specified. */
-export const FUNCTION_SIZING = { memorySize: 512, timeout: 30 } as const;
 /** The functions' logs are kept 7 days. */
 export const LOG_RETENTION_DAYS = 7;
 /** The GitHub OIDC provider's host (its ARN is `arn:aws:iam::<account>:oidc-provider/<host>`). */
@@ -172,7 +170,6 @@ export class TripAssistantStack extends SystemStack<TripAssistantNames, TripAssi
 
     const environment = { [ENV.environment]: platform.environment };
     const common = {
-      ...FUNCTION_SIZING,
       architecture: "arm64" as const,
       publish: true,
       logRetentionDays: LOG_RETENTION_DAYS,
@@ -183,24 +180,28 @@ export class TripAssistantStack extends SystemStack<TripAssistantNames, TripAssi
       tracing: false,
     };
 
-    const agent = new LambdaFunction(this, "TripAssistantAgent", {
-      ...common,
-      functionName: names.agent,
-      description: `Trip assistant agent: answers chat messages with an OpenAI-compatible model (${platform.environment})`,
-      code: {
-        kind: "image",
-        imageUri: `${repositoryUrl(names.agent)}:${imageTag.stringValue}`,
-        command: [FUNCTIONS.agent.command],
-        updatedBy: "pipeline",
+    const agent = LambdaFunction.fromSpec(
+      this,
+      FUNCTIONS.agent,
+      {
+        ...common,
+        functionName: names.agent,
+        description: `Trip assistant agent: answers chat messages with an OpenAI-compatible model (${platform.environment})`,
+        code: {
+          kind: "image",
+          imageUri: `${repositoryUrl(names.agent)}:${imageTag.stringValue}`,
+          command: [FUNCTIONS.agent.command],
+          updatedBy: "pipeline",
+        },
+        environment: {
+          ...environment,
+          [ENV.openaiBaseUrl]: baseUrl.stringValue,
+          [ENV.openaiModel]: model.stringValue,
+        },
+        uses: [readApiKey],
       },
-      environment: {
-        ...environment,
-        [ENV.openaiBaseUrl]: baseUrl.stringValue,
-        [ENV.openaiModel]: model.stringValue,
-      },
-      uses: [readApiKey],
-      expectedEnvironment: FUNCTIONS.agent.env,
-    });
+      "TripAssistantAgent",
+    );
     const agentAlias = new Alias(this, "TripAssistantAgentLive", {
       fn: agent,
       aliasName: LIVE_ALIAS,
@@ -208,21 +209,25 @@ export class TripAssistantStack extends SystemStack<TripAssistantNames, TripAssi
       description: "The agent version in service; moved by the CD pipeline.",
     });
 
-    const apiFunction = new LambdaFunction(this, "TripAssistantApi", {
-      ...common,
-      functionName: names.api,
-      description: `Trip assistant API: /api/health and /api/messages behind the HTTP API (${platform.environment})`,
-      code: {
-        kind: "image",
-        imageUri: `${repositoryUrl(names.api)}:${imageTag.stringValue}`,
-        command: [FUNCTIONS.api.command],
-        updatedBy: "pipeline",
+    const apiFunction = LambdaFunction.fromSpec(
+      this,
+      FUNCTIONS.api,
+      {
+        ...common,
+        functionName: names.api,
+        description: `Trip assistant API: /api/health and /api/messages behind the HTTP API (${platform.environment})`,
+        code: {
+          kind: "image",
+          imageUri: `${repositoryUrl(names.api)}:${imageTag.stringValue}`,
+          command: [FUNCTIONS.api.command],
+          updatedBy: "pipeline",
+        },
+        environment,
+        // The API invokes the agent's live alias, and only it.
+        uses: [agentAlias.invoke(ENV.agentFunction)],
       },
-      environment,
-      // The API invokes the agent's live alias, and only it.
-      uses: [agentAlias.invoke(ENV.agentFunction)],
-      expectedEnvironment: FUNCTIONS.api.env,
-    });
+      "TripAssistantApi",
+    );
     const apiAlias = new Alias(this, "TripAssistantApiLive", {
       fn: apiFunction,
       aliasName: LIVE_ALIAS,

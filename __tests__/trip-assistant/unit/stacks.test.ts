@@ -4,7 +4,7 @@
 import { ConfigError } from "../../../config";
 import { ENV, FUNCTIONS, LIVE_ALIAS, OPENAI_DEFAULTS } from "../../../lambdas/trip-assistant/contract";
 import { stacksOf } from "../../../stacks/registry";
-import { DEPLOY_ACTIONS, FUNCTION_SIZING, LOG_RETENTION_DAYS } from "../../../stacks/trip-assistant/app-stack";
+import { DEPLOY_ACTIONS, LOG_RETENTION_DAYS } from "../../../stacks/trip-assistant/app-stack";
 import { KEEP_IMAGES } from "../../../stacks/trip-assistant/ecr-stack";
 import { type Json, resourcesOf, type StackJson, synthApp } from "../../support/synth";
 
@@ -147,8 +147,8 @@ describe("the two functions", () => {
     expect(app.resource.aws_lambda_function[fnKey(name)]).toMatchObject({
       package_type: "Image",
       architectures: ["arm64"],
-      memory_size: FUNCTION_SIZING.memorySize,
-      timeout: FUNCTION_SIZING.timeout,
+      memory_size: 512,
+      timeout: 30,
       publish: true,
       image_uri: `\${data.aws_caller_identity.current.account_id}.dkr.ecr.\${data.aws_region.current_region.region}.amazonaws.com/${name}:\${var.image_tag}`,
       image_config: { command: [FUNCTIONS[key].command] },
